@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// Tensor: an n-d array of float32 or float64 values. The only file that includes xtensor, so that a
+// move to xtensor 0.26's include paths is one edit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+#include <xtensor/xbroadcast.hpp>
+#include <xtensor/xbuilder.hpp>
+#include <xtensor/xeval.hpp>
+#include <xtensor/xio.hpp>
+#include <xtensor/xmanipulation.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xoperation.hpp>
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xsort.hpp>
+#include <xtensor/xstrided_view.hpp>
+#include <xtensor/xview.hpp>
+
+namespace slope {
+
+/// The element types a Tensor can hold: float32 for training speed, float64 for gradient checks.
+enum class Dtype { float32, float64 };
+
+template <class T>
+using Array = xt::xarray<T, xt::layout_type::row_major>;
+/// A shape: a small vector of extents (no heap allocation up to 4 dimensions).
+using Shape = Array<float>::shape_type;
+
+/// Integer class labels, one per row (`y_i` in the lecture).
+using Labels = std::vector<std::int64_t>;
+
+const char* dtype_name(Dtype d);
+/// "(2, 3)"; a scalar's shape is "()".
+std::string shape_str(const Shape& shape);
+std::size_t shape_size(const Shape& shape);
+
+template <class T>
+constexpr Dtype dtype_of();
+template <>
+constexpr Dtype dtype_of<float>() {
+  return Dtype::float32;
+}
+template <>
+constexpr Dtype dtype_of<double>() {
+  return Dtype::float64;
+}
+
+/// A value of one element type. Holds nothing until assigned (`empty()`), which is how a gradient
+/// that was never written reads.
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(Array<float> a) : data_(std::move(a)) {}   // NOLINT(google-explicit-constructor)
+  Tensor(Array<double> a) : data_(std::move(a)) {}  // NOLINT(google-explicit-constructor)
+
+  static Tensor zeros(const Shape& shape, Dtype dtype);
+  static Tensor full(const Shape& shape, double value, Dtype dtype);
+  static Tensor scalar(double value, Dtype dtype);
+  /// Row-major values, converted to `dtype`; throws ShapeError when the counts differ.
+  static Tensor from_vector(const std::vector<double>& values, const Shape& shape,
+                            Dtype dtype = Dtype::float64);
+
+  bool empty() const { return data_.index() == 0; }
+  Dtype dtype() const;
+  const Shape& shape() const;
+  std::size_t size() const;
+  std::size_t dim() const { return shape().size(); }
+
+  /// The typed array; throws TypeError when the tensor holds the other type (or nothing).
+  template <class T>
+  Array<T>& get();
+  template <class T>
+  const Array<T>& get() const;
+  template <class T>
+  T* data() {
+    return get<T>().data();
+  }
+  template <class T>
+  const T* data() const {
+    return get<T>().data();
+  }
+
+  /// Calls `f(array)` with the typed array (float or double).
+  template <class F>
+  decltype(auto) visit(F&& f);
+  template <class F>
+  decltype(auto) visit(F&& f) const;
+
+  /// Element `i` of the row-major data, as double (slow; for tests and checkers).
+  double flat(std::size_t i) const;
+  void set_flat(std::size_t i, double v);
+  /// The single value of a one-element tensor; throws ShapeError otherwise.
+  double item() const;
+  std::vector<double> to_vector() const;
+  /// A copy in another element type (a plain copy when it is already that type).
+  Tensor to(Dtype dtype) const;
+  Tensor reshaped(const Shape& shape) const;
+
+  Tensor& operator+=(const Tensor& other);
+
+ private:
+  std::variant<std::monostate, Array<float>, Array<double>> data_;
+};
+
+// ---- random tensors (fixed seeds make tests and runs reproducible) ----
+Tensor randn(const Shape& shape, std::uint64_t seed, Dtype dtype = Dtype::float64,
+             double stddev = 1.0);
+Tensor uniform(const Shape& shape, double low, double high, std::uint64_t seed,
+               Dtype dtype = Dtype::float64);
+
+// ---- implementation of the templates ----
+namespace detail {
+[[noreturn]] void throw_wrong_dtype(Dtype wanted, const Tensor& t);
+}
+
+template <class T>
+Array<T>& Tensor::get() {
+  if (auto* a = std::get_if<Array<T>>(&data_)) return *a;
+  detail::throw_wrong_dtype(dtype_of<T>(), *this);
+}
+template <class T>
+const Array<T>& Tensor::get() const {
+  if (auto* a = std::get_if<Array<T>>(&data_)) return *a;
+  detail::throw_wrong_dtype(dtype_of<T>(), *this);
+}
+template <class F>
+decltype(auto) Tensor::visit(F&& f) {
+  if (data_.index() == 1) return f(std::get<1>(data_));
+  return f(get<double>());
+}
+template <class F>
+decltype(auto) Tensor::visit(F&& f) const {
+  if (data_.index() == 1) return f(std::get<1>(data_));
+  return f(get<double>());
+}
+
+}  // namespace slope

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#include "variable.hpp"
+
+#include <fmt/format.h>
+
+#include "errors.hpp"
+
+namespace slope {
+
+namespace {
+thread_local bool tl_grad_enabled = true;
+thread_local bool tl_branch_recording = false;
+
+Node& deref(const std::shared_ptr<Node>& node, const char* what) {
+  if (!node) throw GraphError(fmt::format("{}: the variable is null (default-constructed)", what));
+  return *node;
+}
+}  // namespace
+
+Variable::Variable(Tensor value, bool requires_grad) : node_(std::make_shared<Node>()) {
+  if (value.empty()) throw ValueError("Variable: cannot wrap an empty tensor");
+  node_->value = std::move(value);
+  node_->requires_grad = requires_grad;
+}
+
+const Tensor& Variable::value() const { return deref(node_, "value").value; }
+Tensor& Variable::value() { return deref(node_, "value").value; }
+const Tensor& Variable::grad() const { return deref(node_, "grad").grad; }
+Tensor& Variable::grad() { return deref(node_, "grad").grad; }
+const char* Variable::op() const { return deref(node_, "op").op; }
+const Inputs& Variable::inputs() const { return deref(node_, "inputs").inputs; }
+
+Variable& Variable::set_requires_grad(bool on) {
+  Node& n = deref(node_, "set_requires_grad");
+  if (n.backward && !on)
+    throw GraphError(fmt::format("set_requires_grad: '{}' is not a leaf; use detach()", n.op));
+  n.requires_grad = on;
+  return *this;
+}
+
+void Variable::zero_grad() {
+  if (node_) node_->grad = Tensor();
+}
+
+Variable Variable::detach() const { return Variable(value(), false); }
+
+namespace {
+void check_grad_fits(const Node& n, const Tensor& g) {
+  if (g.dtype() != n.value.dtype() || g.shape() != n.value.shape())
+    throw GraphError(fmt::format(
+        "add_grad: the backward of a node fed a {} gradient of shape {} into '{}', whose value is "
+        "{} of shape {}; that op's backward is wrong",
+        dtype_name(g.dtype()), shape_str(g.shape()), n.op, dtype_name(n.value.dtype()),
+        shape_str(n.value.shape())));
+}
+}  // namespace
+
+void Variable::add_grad(const Tensor& g) const {
+  Node& n = deref(node_, "add_grad");
+  check_grad_fits(n, g);
+  if (n.grad.empty())
+    n.grad = g;
+  else
+    n.grad += g;
+}
+
+void Variable::add_grad(Tensor&& g) const {
+  Node& n = deref(node_, "add_grad");
+  check_grad_fits(n, g);
+  if (n.grad.empty())
+    n.grad = std::move(g);
+  else
+    n.grad += g;
+}
+
+Tensor& Variable::grad_slot(bool* fresh) const {
+  Node& n = deref(node_, "grad_slot");
+  *fresh = n.grad.empty();
+  if (*fresh)
+    n.grad =
+        n.value.visit([](const auto& a) -> Tensor { return std::decay_t<decltype(a)>(a.shape()); });
+  return n.grad;
+}
+
+Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backward,
+                   ReplayFn replay) {
+  auto node = std::make_shared<Node>();
+  node->value = std::move(value);
+  node->op = op;
+  bool any = false;
+  if (tl_grad_enabled)
+    for (const auto& in : inputs) any = any || in.requires_grad();
+  if (any) {
+    node->requires_grad = true;
+    node->inputs = std::move(inputs);
+    node->backward = std::move(backward);
+    node->replay = std::move(replay);
+  }
+  return Variable(std::move(node));
+}
+
+bool grad_enabled() { return tl_grad_enabled; }
+NoGradGuard::NoGradGuard() : previous_(tl_grad_enabled) { tl_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { tl_grad_enabled = previous_; }
+
+bool branch_recording() { return tl_branch_recording; }
+BranchRecordingGuard::BranchRecordingGuard() : previous_(tl_branch_recording) {
+  tl_branch_recording = true;
+}
+BranchRecordingGuard::~BranchRecordingGuard() { tl_branch_recording = previous_; }
+
+}  // namespace slope

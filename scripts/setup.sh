@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages slope needs, only those missing (so a second run is quick), through
+# sudo when not root. Sourced by demo.sh and test.sh; extra packages may be passed as arguments.
+set -euo pipefail
+
+slope_packages=(g++ cmake make ccache xtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
+  libboost-test-dev libfmt-dev zlib1g-dev clang-format dataset-fashion-mnist "$@")
+
+missing=()
+for p in "${slope_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "slope: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ccache makes rebuilds quick when it is there; nothing depends on it.
+SLOPE_LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then
+  SLOPE_LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+export CCACHE_NOHASHDIR=1
