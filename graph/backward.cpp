@@ -2,6 +2,8 @@
 // The reverse sweep: order the nodes that need a gradient topologically, then call each closure
 // once, outputs before inputs, so that a node has its whole gradient before it passes it on.
 #include <atomic>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,11 +15,13 @@ namespace slope {
 namespace {
 std::atomic<std::uint64_t> g_sweep{0};
 
-// Iterative DFS (a deep chain must not overflow the stack); post-order gives inputs first.
-std::vector<Node*> topological_order(Node* root) {
+// Iterative DFS (a deep chain must not overflow the stack); post-order gives inputs first. Fills
+// `order`, using `stack` as scratch; both keep their capacity for the next sweep.
+void topological_order(Node* root, std::vector<Node*>& order,
+                       std::vector<std::pair<Node*, std::size_t>>& stack) {
   const std::uint64_t mark = ++g_sweep;
-  std::vector<Node*> order;
-  std::vector<std::pair<Node*, std::size_t>> stack;
+  order.clear();
+  stack.clear();
   root->visit_mark = mark;
   stack.emplace_back(root, 0);
   while (!stack.empty()) {
@@ -33,8 +37,15 @@ std::vector<Node*> topological_order(Node* root) {
       stack.pop_back();
     }
   }
-  return order;
 }
+
+// The sweep's scratch lists, reused from one backward() to the next on this thread (a backward
+// nested inside a closure finds them taken and uses fresh ones).
+struct SweepBuffers {
+  std::vector<Node*> order;
+  std::vector<std::pair<Node*, std::size_t>> stack;
+};
+thread_local SweepBuffers tl_buffers;
 
 void check_not_freed(const Node* n) {
   if (n->freed)
@@ -45,17 +56,27 @@ void check_not_freed(const Node* n) {
 }
 }  // namespace
 
+namespace {
+void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options);
+}  // namespace
+
 void Variable::backward(BackwardOptions options) {
   if (size() != 1)
     throw GraphError(fmt::format(
         "backward: the output '{}' has shape {}; a non-scalar output needs a seed gradient, "
         "backward(seed)",
         op(), shape_str(shape())));
-  backward(Tensor::full(shape(), 1.0, dtype()), options);
+  run_backward(*this, Tensor::full(shape(), 1.0, dtype()), options);
 }
 
 void Variable::backward(const Tensor& seed, BackwardOptions options) {
-  Node* root = node();
+  run_backward(*this, Tensor(seed), options);
+}
+
+namespace {
+// The seed arrives owned, so that it becomes the output's gradient without another copy.
+void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
+  Node* root = out.node();
   if (!root) throw GraphError("backward: the variable is null (default-constructed)");
   check_not_freed(root);
   if (!root->requires_grad)
@@ -63,30 +84,37 @@ void Variable::backward(const Tensor& seed, BackwardOptions options) {
         "backward: '{}' does not require a gradient (no input of it is a parameter, or it was "
         "made under NoGradGuard)",
         root->op));
-  if (seed.dtype() != dtype() || seed.shape() != shape())
+  if (seed.dtype() != out.dtype() || seed.shape() != out.shape())
     throw ShapeError(
         fmt::format("backward: the seed is {} of shape {}, the output '{}' is {} of shape {}",
                     dtype_name(seed.dtype()), shape_str(seed.shape()), root->op,
-                    dtype_name(dtype()), shape_str(shape())));
-  const std::vector<Node*> order = topological_order(root);
+                    dtype_name(out.dtype()), shape_str(out.shape())));
+  SweepBuffers buffers;
+  std::swap(buffers, tl_buffers);
+  std::vector<Node*>& order = buffers.order;
+  topological_order(root, order, buffers.stack);
   for (Node* n : order) check_not_freed(n);
-  add_grad(seed);
+  out.add_grad(std::move(seed));
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* n = *it;
     if (!n->backward) continue;  // a leaf: its gradient stays
     if (!n->grad.empty()) n->backward(n->grad, n->inputs);
     n->grad = Tensor();  // an inner node's gradient is spent once passed on
   }
-  if (options.retain_graph) return;
-  // Freeing a node's inputs can destroy them; `order` lists inputs before their users, so walking
-  // it forwards never touches a node that is already gone.
-  for (Node* n : order) {
-    if (!n->backward) continue;
-    n->backward = nullptr;
-    n->replay = nullptr;
-    n->inputs.clear();
-    n->freed = true;
+  if (!options.retain_graph) {
+    // Freeing a node's inputs can destroy them; `order` lists inputs before their users, so
+    // walking it forwards never touches a node that is already gone.
+    for (Node* n : order) {
+      if (!n->backward) continue;
+      n->backward = nullptr;
+      n->replay = nullptr;
+      n->inputs.clear();
+      n->freed = true;
+    }
   }
+  order.clear();
+  std::swap(buffers, tl_buffers);
 }
+}  // namespace
 
 }  // namespace slope

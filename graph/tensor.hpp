@@ -22,13 +22,25 @@
 #include <xtensor/xstrided_view.hpp>
 #include <xtensor/xview.hpp>
 
+#include "allocator.hpp"
+
+#ifdef XTENSOR_USE_XSIMD
+// Tensor blocks are 64-byte aligned, so xsimd may use aligned loads and stores on them.
+template <class T>
+struct xsimd::allocator_alignment<slope::detail::TensorAllocator<T>> {
+  using type = xsimd::aligned_mode;
+};
+#endif
+
 namespace slope {
 
 /// The element types a Tensor can hold: float32 for training speed, float64 for gradient checks.
 enum class Dtype { float32, float64 };
 
+/// A typed n-d array; its data lives in 64-byte aligned blocks recycled across training steps
+/// (graph/allocator.hpp).
 template <class T>
-using Array = xt::xarray<T, xt::layout_type::row_major>;
+using Array = xt::xarray<T, xt::layout_type::row_major, detail::TensorAllocator<T>>;
 /// A shape: a small vector of extents (no heap allocation up to 4 dimensions).
 using Shape = Array<float>::shape_type;
 

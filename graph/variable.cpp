@@ -17,6 +17,20 @@ Node& deref(const std::shared_ptr<Node>& node, const char* what) {
 }
 }  // namespace
 
+Node::~Node() {
+  // Inputs owned by nobody else would die inside this destructor, theirs inside theirs, and so
+  // on down the chain; instead their inputs are moved onto one local list and released in a loop.
+  Inputs pending = std::move(inputs);
+  while (!pending.empty()) {
+    Variable v = std::move(pending.back());
+    pending.pop_back();
+    if (v.node_ && v.node_.use_count() == 1) {
+      for (auto& in : v.node_->inputs) pending.push_back(std::move(in));
+      v.node_->inputs.clear();
+    }
+  }
+}
+
 Variable::Variable(Tensor value, bool requires_grad) : node_(std::make_shared<Node>()) {
   if (value.empty()) throw ValueError("Variable: cannot wrap an empty tensor");
   node_->value = std::move(value);

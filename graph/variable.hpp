@@ -40,6 +40,15 @@ struct Node {
   ReplayFn replay;
   BranchRecord branches;
   std::uint64_t visit_mark = 0;  // topological sort bookkeeping
+
+  Node() = default;
+  /// Unlinks the inputs it alone owns iteratively: a 100,000-deep chain must not be destroyed by
+  /// 100,000 nested destructor calls.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  Node(Node&&) = delete;
+  Node& operator=(Node&&) = delete;
 };
 
 struct BackwardOptions {
@@ -94,6 +103,7 @@ class Variable {
   Tensor& grad_slot(bool* fresh) const;
 
  private:
+  friend struct Node;  // ~Node() reads use counts to unlink a chain without recursion
   std::shared_ptr<Node> node_;
 };
 

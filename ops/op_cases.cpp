@@ -23,6 +23,23 @@ Tensor positive_inputs(const Shape& shape, std::uint64_t seed) {
   return uniform(shape, 0.5, 2.0, seed);
 }
 
+namespace {
+Tensor fraction_inputs(const Shape& shape, std::uint64_t seed, double low, double high) {
+  Tensor t = uniform(shape, low, high, seed);
+  std::mt19937_64 rng(seed ^ 0x51ed270b27a1f4c3ULL);
+  std::uniform_int_distribution<int> whole(-2, 1);
+  for (std::size_t i = 0; i < t.size(); ++i) t.set_flat(i, t.flat(i) + whole(rng));
+  return t;
+}
+}  // namespace
+
+Tensor lower_fraction_inputs(const Shape& shape, std::uint64_t seed) {
+  return fraction_inputs(shape, seed, 0.1, 0.4);
+}
+Tensor upper_fraction_inputs(const Shape& shape, std::uint64_t seed) {
+  return fraction_inputs(shape, seed, 0.6, 0.9);
+}
+
 std::vector<OpCase> binary_cases(std::uint64_t seed, const Apply& apply,
                                  Tensor (*inputs)(const Shape&, std::uint64_t)) {
   std::vector<OpCase> cases;

@@ -28,5 +28,11 @@ Tensor normal_inputs(const Shape& shape, std::uint64_t seed);
 Tensor nonzero_inputs(const Shape& shape, std::uint64_t seed);
 /// Inputs in [0.5, 2] (log, sqrt, division by them).
 Tensor positive_inputs(const Shape& shape, std::uint64_t seed);
+/// Values k + u, k a random integer in [-2, 1] and u uniform in [0.1, 0.4]: at least 0.1 from
+/// every integer and half-integer, so kinks put there (clamp at -1 and 1, abs at 0) are never near.
+Tensor lower_fraction_inputs(const Shape& shape, std::uint64_t seed);
+/// The same with u in [0.6, 0.9]. Against lower_fraction_inputs no two values come within 0.2 of
+/// each other, yet either may be the larger (maximum, minimum).
+Tensor upper_fraction_inputs(const Shape& shape, std::uint64_t seed);
 
 }  // namespace slope::detail

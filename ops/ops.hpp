@@ -3,5 +3,10 @@
 #pragma once
 
 #include "elementwise.hpp"
+#include "index.hpp"
 #include "linalg.hpp"
+#include "loss.hpp"
 #include "reduce.hpp"
+#include "regularizer.hpp"
+#include "shape.hpp"
+#include "softmax.hpp"

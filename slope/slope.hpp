@@ -9,3 +9,4 @@
 #include <slope/graph/tensor.hpp>
 #include <slope/graph/variable.hpp>
 #include <slope/ops/ops.hpp>
+#include <slope/optim/optim.hpp>

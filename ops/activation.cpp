@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// Smooth squashing activations: sigmoid and tanh.
+#include "../graph/broadcast.hpp"
+#include "elementwise.hpp"
+#include "op_cases.hpp"
+
+namespace slope {
+
+namespace {
+// NOTE: 1 / (1 + e^-x) saturates cleanly: e^-x overflowing to inf gives exactly 0, never NaN.
+template <class A>
+A sigmoid_of(const A& a) {
+  using T = typename A::value_type;
+  return T(1) / (T(1) + xt::exp(-a));
+}
+
+// g * f'(x), where f'(x) = derivative(f(x)) and f(x) is computed once per call.
+template <class F, class D>
+Tensor times_derivative_of_output(const Tensor& g, const Tensor& x, F&& f, D&& derivative) {
+  return g.visit([&](const auto& d) -> Tensor {
+    using A = std::decay_t<decltype(d)>;
+    const A y = f(x.get<typename A::value_type>());
+    return A(d * derivative(y));
+  });
+}
+}  // namespace
+
+Variable sigmoid(const Variable& x) {
+  return make_node(
+      "sigmoid", map(x.value(), [](const auto& a) { return sigmoid_of(a); }), {x},
+      [](const Tensor& g, Inputs& in) {
+        // NOTE: recomputes y rather than keeping a copy of the output alive.
+        in[0].add_grad(times_derivative_of_output(
+            g, in[0].value(), [](const auto& a) { return sigmoid_of(a); },
+            [](const auto& y) {
+              using T = typename std::decay_t<decltype(y)>::value_type;
+              return y * (T(1) - y);
+            }));
+      },
+      [](const Inputs& in) { return sigmoid(in[0]); });
+}
+
+Variable tanh(const Variable& x) {
+  return make_node(
+      "tanh", map(x.value(), [](const auto& a) { return xt::tanh(a); }), {x},
+      [](const Tensor& g, Inputs& in) {
+        in[0].add_grad(times_derivative_of_output(
+            g, in[0].value(),
+            [](const auto& a) {
+              using A = std::decay_t<decltype(a)>;
+              return A(xt::tanh(a));
+            },
+            [](const auto& y) {
+              using T = typename std::decay_t<decltype(y)>::value_type;
+              return T(1) - y * y;
+            }));
+      },
+      [](const Inputs& in) { return tanh(in[0]); });
+}
+
+namespace {
+std::vector<OpCase> sigmoid_cases(std::uint64_t seed) {
+  return detail::unary_cases(
+      seed, [](const Inputs& in) { return sigmoid(in[0]); }, detail::normal_inputs);
+}
+std::vector<OpCase> tanh_cases(std::uint64_t seed) {
+  return detail::unary_cases(
+      seed, [](const Inputs& in) { return tanh(in[0]); }, detail::normal_inputs);
+}
+const OpRegistration kSigmoid("sigmoid", sigmoid_cases);
+const OpRegistration kTanh("tanh", tanh_cases);
+}  // namespace
+
+}  // namespace slope

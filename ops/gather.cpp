@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#include "../graph/errors.hpp"
+#include "elementwise.hpp"
+#include "index.hpp"
+#include "op_cases.hpp"
+#include "reduce.hpp"
+
+namespace slope {
+
+namespace detail {
+void check_labels(const char* op, const Labels& y, std::size_t classes, const Shape& shape) {
+  const auto c = static_cast<std::int64_t>(classes);
+  for (std::size_t i = 0; i < y.size(); ++i)
+    if (y[i] < 0 || y[i] >= c)
+      throw ValueError(fmt::format("{}: label y[{}] = {} is out of range [0, {}){}", op, i, y[i],
+                                   classes,
+                                   shape.empty() ? "" : " (x shape " + shape_str(shape) + ")"));
+}
+}  // namespace detail
+
+Variable gather(const Variable& x, const Labels& y) {
+  check_dim("gather", "x", x.shape(), 2);
+  const std::size_t n = x.shape()[0], c = x.shape()[1];
+  if (y.size() != n)
+    throw ValueError(fmt::format("gather: {} labels for {} rows (x shape {}, labels size {})",
+                                 y.size(), n, shape_str(x.shape()), y.size()));
+  detail::check_labels("gather", y, c, x.shape());
+  Tensor out = Tensor::zeros(Shape{n}, x.dtype());  // [N, C] -> [N]
+  out.visit([&](auto& o) {
+    using T = typename std::decay_t<decltype(o)>::value_type;
+    const T* xp = x.value().data<T>();
+    for (std::size_t i = 0; i < n; ++i) o.data()[i] = xp[i * c + static_cast<std::size_t>(y[i])];
+  });
+  return make_node(
+      "gather", std::move(out), {x},
+      [y, c](const Tensor& g, Inputs& in) {
+        Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
+        dx.visit([&](auto& d) {
+          using T = typename std::decay_t<decltype(d)>::value_type;
+          const T* gp = g.data<T>();
+          for (std::size_t i = 0; i < y.size(); ++i)
+            d.data()[i * c + static_cast<std::size_t>(y[i])] += gp[i];
+        });
+        in[0].add_grad(std::move(dx));
+      },
+      [y](const Inputs& in) { return gather(in[0], y); });
+}
+
+namespace {
+std::vector<OpCase> gather_cases(std::uint64_t seed) {
+  const Labels y{2, 0, 4, 2};
+  return {
+      {"plain", {randn({4, 5}, seed)}, [y](const Inputs& in) { return gather(in[0], y); }},
+      {"one_row",
+       {randn({1, 3}, seed + 1)},
+       [](const Inputs& in) { return gather(in[0], Labels{1}); }},
+      {"reuse",
+       {randn({4, 5}, seed + 2)},  // x feeds the pick and the row sums
+       [y](const Inputs& in) { return mul(gather(in[0], y), sum(in[0], {1})); }},
+  };
+}
+const OpRegistration kGather("gather", gather_cases);
+}  // namespace
+
+}  // namespace slope

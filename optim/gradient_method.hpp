@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// GradientMethod<Rule>: everything gradient optimizers share (evaluate loss and gradient, the
+// step-size schedule, gradient clipping by global norm, decoupled weight decay, per-parameter
+// state) around an update rule that says only how one parameter moves. Sgd, AdaGrad, RMSProp and
+// Adam are rules; a rule of your own is about 15 lines (docs/optimizers.md).
+//
+// A Rule provides:
+//   using Options = ...;                       // derived from GradientOptions
+//   static constexpr const char* kName = "..."; // the optimizer's name in errors and output
+//   Options options;                           // the only data member (aggregate-initialised)
+//   struct State { explicit State(const Tensor& param); ... };  // per parameter, per run
+//   template <class T> void update(T* w, const T* g, std::size_t n, double lr, std::size_t t,
+//                                  State& s) const;   // t = 1, 2, ... counts this run's steps
+//   void check(const char* who) const;         // optional: throws ValueError "<who>: ..."
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "optimizer.hpp"
+#include "schedule.hpp"
+
+namespace slope {
+
+/// Options every gradient method has.
+struct GradientOptions {
+  /// eta0, the base step size (learning rate); must be > 0 and finite.
+  double step_size = 0.01;
+  /// eta(e) from eta0 and the progress e in epochs (schedule.hpp); constant by default.
+  Schedule schedule;
+  /// lambda >= 0, decoupled weight decay: before each update w <- w - eta(e) * lambda * w
+  /// (AdamW's form; for plain SGD the same as adding (lambda / 2) ||w||^2 to the loss).
+  double weight_decay = 0;
+  /// c >= 0: when the global norm ||g|| of all gradients exceeds c, every gradient is scaled by
+  /// c / ||g|| before the update. 0 turns clipping off.
+  double clip_norm = 0;
+};
+
+namespace detail {
+/// Throws ValueError "<who>: <what> (step_size nan)" for a step size <= 0 or not finite, a
+/// negative or non-finite weight decay or clip norm.
+void check_gradient_options(const char* who, const GradientOptions& o);
+/// Throws ValueError "<who>: <name> must be in [lo, hi) (<name> <v>)".
+void check_in_range(const char* who, const char* name, double v, double lo, double hi);
+/// Throws ValueError "<who>: <name> must be positive (<name> <v>)" unless 0 < v < inf.
+void check_positive(const char* who, const char* name, double v);
+/// Scales every gradient by c / norm when the global gradient norm exceeds c; returns the norm.
+double clip_grad_norm(std::vector<Variable>& params, double c);
+/// w <- (1 - a) * w, in place.
+void shrink(float* w, std::size_t n, double a);
+void shrink(double* w, std::size_t n, double a);
+
+template <class R, class = void>
+struct HasCheck : std::false_type {};
+template <class R>
+struct HasCheck<R, std::void_t<decltype(std::declval<const R&>().check(""))>> : std::true_type {};
+}  // namespace detail
+
+template <class Rule>
+class GradientMethod : public Optimizer {
+ public:
+  using Options = typename Rule::Options;
+
+  /// Throws ValueError naming the optimizer and the value for bad options.
+  explicit GradientMethod(Options options = Options()) : GradientMethod(options, Rule::kName) {}
+
+  const char* name() const override { return name_; }
+  const Options& options() const { return rule_.options; }
+  double current_step_size() const override { return lr_; }
+
+  /// Checks that every parameter requires a gradient and resets the per-parameter state.
+  void begin(Objective& f) override {
+    check_objective(name_, f, true);
+    states_.clear();
+    states_.reserve(f.params.size());
+    for (const auto& p : f.params) states_.emplace_back(p.value());
+    t_ = 0;
+  }
+
+  /// loss_and_grad, then for each parameter with a gradient: clip, decay, rule update (in place).
+  /// A step without begin() begins a run.
+  double step(Objective& f, const Batch& batch, const StepInfo& info) override {
+    if (states_.size() != f.params.size()) begin(f);
+    const double loss = loss_and_grad(f, batch);
+    const auto& o = rule_.options;
+    lr_ = o.schedule.rate(o.step_size, info.progress(), static_cast<double>(info.epochs));
+    if (o.clip_norm > 0) detail::clip_grad_norm(f.params, o.clip_norm);
+    ++t_;
+    for (std::size_t i = 0; i < f.params.size(); ++i) {
+      Variable& p = f.params[i];
+      if (!p.has_grad()) continue;  // the loss does not use it (as PyTorch, skip it)
+      p.value().visit([&](auto& w) {
+        using T = typename std::decay_t<decltype(w)>::value_type;
+        if (o.weight_decay > 0) detail::shrink(w.data(), w.size(), lr_ * o.weight_decay);
+        rule_.update(w.data(), p.grad().template data<T>(), w.size(), lr_, t_, states_[i]);
+      });
+    }
+    return loss;
+  }
+
+ protected:
+  /// For optimizers that are a rule under another name (GradientDescent is Sgd on whole batches).
+  GradientMethod(Options options, const char* name) : name_(name), rule_{std::move(options)} {
+    detail::check_gradient_options(name_, rule_.options);
+    if constexpr (detail::HasCheck<Rule>::value) rule_.check(name_);
+  }
+
+ private:
+  const char* name_;
+  Rule rule_;
+  std::vector<typename Rule::State> states_;
+  std::size_t t_ = 0;
+  double lr_ = std::numeric_limits<double>::quiet_NaN();
+};
+
+}  // namespace slope

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// The optimizer interface: one step on one batch of an Objective. Every optimizer (random search,
+// gradient descent, SGD, Adam, L-BFGS, yours) has this one calling convention; fit() runs any of
+// them.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+
+#include "objective.hpp"
+
+namespace slope {
+
+/// Where a step sits in the run (all counters 0-based).
+struct StepInfo {
+  std::size_t epoch = 0;            ///< this epoch, 0 .. epochs-1
+  std::size_t step = 0;             ///< this step within the epoch, 0 .. steps_per_epoch-1
+  std::size_t steps_per_epoch = 1;  ///< batches in an epoch
+  std::size_t epochs = 1;           ///< epochs in the run
+  std::size_t iteration = 0;        ///< steps taken before this one in the run
+
+  /// Training progress in epochs, fractional within an epoch: epoch + step / steps_per_epoch.
+  /// Schedules are functions of it.
+  double progress() const {
+    return static_cast<double>(epoch) +
+           static_cast<double>(step) / static_cast<double>(steps_per_epoch);
+  }
+};
+
+/// An optimizer. fit() calls begin() once per run and then step() once per batch.
+/// Write your own by overriding name() and step() (docs/optimizers.md shows one in 20 lines), or,
+/// for a gradient method, by writing an update rule for GradientMethod (gradient_method.hpp).
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  /// The name errors and progress output use ("Sgd", "Adam", ...).
+  virtual const char* name() const = 0;
+  /// Starts a run: checks the objective (throws ValueError naming the optimizer) and resets the
+  /// per-run state (velocities, moment estimates, the best point so far).
+  virtual void begin(Objective& f) { check_objective(name(), f, false); }
+  /// One step on `batch`: updates f.params in place and returns the loss on the batch at the
+  /// parameters the step started from (for the random searches: the best loss so far).
+  virtual double step(Objective& f, const Batch& batch, const StepInfo& info) = 0;
+  /// True when every step must see the whole data set (GradientDescent, RandomSearch, L-BFGS):
+  /// fit() then ignores its batch size and passes whole_batch(f.examples).
+  virtual bool full_batch() const { return false; }
+  /// The step size the last step used (after its schedule), NaN when the idea does not apply.
+  virtual double current_step_size() const { return std::numeric_limits<double>::quiet_NaN(); }
+};
+
+}  // namespace slope
