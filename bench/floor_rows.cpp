@@ -2,10 +2,10 @@
 // The BLAS floor: only the matrix products a step cannot avoid, as raw cblas calls of the same
 // shapes and transpose flags slope uses. NOTE: <cblas.h> lives in this file alone (it clashes with
 // xtensor-blas's declarations).
-#include <cblas.h>
-
 #include <cmath>
 #include <memory>
+
+#include <cblas.h>
 
 #include "rows.hpp"
 
@@ -46,8 +46,8 @@ Runner floor_train(const TrainWork& w) {
     const float* x = wk.data->row((st->next++ % wk.batches) * b);
     sgemm(false, false, b, width, d, x, wk.w1.data(), st->h.data());  // [B, D] x [D, H] -> [B, H]
     if (hid) {
-      sgemm(false, false, b, c, hid, st->h.data(), wk.w2.data(), st->s.data());  // -> [B, C]
-      sgemm(false, true, b, hid, c, st->s.data(), wk.w2.data(), st->dh.data());  // dS W2^T
+      sgemm(false, false, b, c, hid, st->h.data(), wk.w2.data(), st->s.data());   // -> [B, C]
+      sgemm(false, true, b, hid, c, st->s.data(), wk.w2.data(), st->dh.data());   // dS W2^T
       sgemm(true, false, hid, c, b, st->h.data(), st->s.data(), st->dw2.data());  // H^T dS
       sgemm(true, false, d, hid, b, x, st->dh.data(), st->dw1.data());            // X^T dH
     } else {
@@ -76,8 +76,8 @@ Runner floor_numgrad(const NumgradWork& w) {
     const std::size_t evaluations = 2 * (st->d * st->c + st->c);
     for (std::size_t e = 0; e < evaluations; ++e)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, as_int(st->b), as_int(st->c),
-                  as_int(st->d), 1.0, st->x.data(), as_int(st->d), st->w.data(), as_int(st->c),
-                  0.0, st->s.data(), as_int(st->c));
+                  as_int(st->d), 1.0, st->x.data(), as_int(st->d), st->w.data(), as_int(st->c), 0.0,
+                  st->s.data(), as_int(st->c));
     return std::nan("");
   };
   return r;

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "harness.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <utility>
 #include <ctime>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
 
 extern char** environ;
 
@@ -123,7 +122,8 @@ int run_child(const std::vector<std::string>& argv, std::string& output) {
   }
   char buf[4096];
   ssize_t got = 0;
-  while ((got = read(fds[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<std::size_t>(got));
+  while ((got = read(fds[0], buf, sizeof buf)) > 0)
+    output.append(buf, static_cast<std::size_t>(got));
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -16,8 +16,8 @@ struct Contender {
   Contender(std::string n, Runner r) : name(std::move(n)), runner(std::move(r)) {}
   std::string name;
   Runner runner;
-  int iters = 1;                 // steps per round (calibrated)
-  std::vector<double> seconds;   // per step, one entry per round
+  int iters = 1;                // steps per round (calibrated)
+  std::vector<double> seconds;  // per step, one entry per round
   bool present() const { return static_cast<bool>(runner.step); }
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // slope_bench: slope, libtorch and the bare BLAS products side by side, interleaved in one process.
 //   slope_bench [--threads N] [--rows softmax,svm,mlp,fullbatch,tiny,numgrad,memory] [--quick]
-//               [--markdown FILE] [--example "PROGRAM ARGS..."] [--clock wall|cpu]
+//               [--markdown FILE] [--missed FILE] [--example "PROGRAM ARGS..."]
+//               [--clock wall|cpu]
 // Child mode (the memory row's libtorch side): slope_bench --memory-run torch [--epochs N]; slope's
 // side is the program slope_bench_memory next to this one.
 // Profiling: slope_bench --profile ROW [--side slope|libtorch|floor] [--steps N] runs one side
@@ -28,6 +29,7 @@ struct Options {
   std::string rows = "softmax,svm,mlp,fullbatch,tiny,numgrad,memory";
   bool quick = false;
   std::string markdown;
+  std::string missed;  // file for the keys of the rows that miss a target
   std::string example;
   std::string self;
   std::string profile;  // run only slope's side of one row, untimed (for callgrind / perf)
@@ -37,6 +39,7 @@ struct Options {
 };
 
 struct Row {
+  std::string key;  // the --rows / --profile name
   std::string work;
   std::vector<Contender> cs;  // slope, libtorch, floor, then extra slope variants
   std::string check = "-";
@@ -108,8 +111,7 @@ void measure(Row& row, double chunk_seconds, int rounds) {
     verdicts.push_back(vs_torch >= row.min_vs_torch ? "met" : "MISSED (libtorch)");
   if (!have_s) verdicts.push_back("slope cannot run it yet");
   if (!row.check_ok) verdicts.push_back("CHECK FAILED");
-  for (const auto& v : verdicts)
-    row.verdict += (row.verdict.empty() ? "" : ", ") + v;
+  for (const auto& v : verdicts) row.verdict += (row.verdict.empty() ? "" : ", ") + v;
   if (row.verdict.empty()) row.verdict = "-";
   for (auto& c : row.cs) row.cells.push_back(format_cell(c));
 }
@@ -117,8 +119,9 @@ void measure(Row& row, double chunk_seconds, int rounds) {
 std::string target_text(const Row& r) {
   std::string t;
   if (r.max_vs_floor > 0) t += "<= " + fmt_ratio(r.max_vs_floor) + " floor";
-  if (r.min_vs_torch > 0) t += std::string(t.empty() ? "" : ", ") + ">= " +
-                               fmt_ratio(r.min_vs_torch) + " faster than libtorch";
+  if (r.min_vs_torch > 0)
+    t += std::string(t.empty() ? "" : ", ") + ">= " + fmt_ratio(r.min_vs_torch) +
+         " faster than libtorch";
   return t.empty() ? "-" : t;
 }
 
@@ -142,9 +145,10 @@ TrainWork train_work(const Problem& p, std::size_t batch, std::size_t batches, s
   return w;
 }
 
-Row train_row(const std::string& work, const TrainWork& w, double max_vs_floor,
-              double min_vs_torch) {
+Row train_row(const std::string& key, const std::string& work, const TrainWork& w,
+              double max_vs_floor, double min_vs_torch) {
   Row r;
+  r.key = key;
   r.work = work;
   r.cs = {{"slope", slope_train(w)}, {"libtorch", torch_train(w)}, {"floor", floor_train(w)}};
   r.max_vs_floor = max_vs_floor;
@@ -152,12 +156,14 @@ Row train_row(const std::string& work, const TrainWork& w, double max_vs_floor,
   return r;
 }
 
-Row memory_row(const Options& o) {
-  Row r;
-  r.work = "peak memory, Fashion-MNIST softmax SGD training (2 epochs, batch 128)";
+// Peak resident memory of a training run over the whole training set, against the data set's
+// own size in float32 (60,000 x 784 x 4 bytes = 188 MB). Each child prints "peak X MB" (its own
+// VmHWM, or wait4's ru_maxrss for a program run through slope_bench_memory --measure) and, for the
+// training runs, "epoch k ... rss R MB" lines that show whether memory stays flat.
+std::vector<Row> memory_rows(const Options& o) {
   const double data_mb = 60000.0 * 784 * 4 / 1e6;
-  // Each child prints "peak X MB" (its own VmHWM, or wait4's ru_maxrss of a program measured
-  // through slope_bench_memory --measure) and, for the training runs, "epoch k ... rss R MB".
+  const std::string dir = o.self.substr(0, o.self.find_last_of('/') + 1);
+  bool flat = true;  // every training run's RSS after its last epoch within 2% of its first
   auto child = [&](const std::vector<std::string>& argv, std::string& note) {
     std::string out;
     const int rc = run_child(argv, out);
@@ -180,6 +186,7 @@ Row memory_row(const Options& o) {
       char buf[96];
       std::snprintf(buf, sizeof buf, "RSS after epoch 1 / last: %.0f / %.0f MB", first, last);
       note = buf;
+      flat = flat && last <= 1.02 * first;
     }
     return peak;
   };
@@ -189,8 +196,11 @@ Row memory_row(const Options& o) {
     std::snprintf(buf, sizeof buf, "%.0f MB", v);
     return std::string(buf);
   };
-  std::string slope_note, torch_note, example_note;
-  const std::string dir = o.self.substr(0, o.self.find_last_of('/') + 1);
+  std::vector<Row> rows;
+  Row r;
+  r.key = "memory";
+  r.work = "peak memory, Fashion-MNIST softmax SGD training (2 epochs, batch 128)";
+  std::string slope_note, torch_note;
   const double slope_peak = child({dir + "slope_bench_memory", "--epochs", "2"}, slope_note);
   double torch_peak = std::nan("");
   if (torch_available())
@@ -199,20 +209,30 @@ Row memory_row(const Options& o) {
   r.vs_floor = fmt_ratio(slope_peak / data_mb);
   r.vs_torch = fmt_ratio(torch_peak / slope_peak);
   r.check = "slope " + slope_note + (torch_note.empty() ? "" : "; libtorch " + torch_note);
-  const bool met = slope_peak <= 1.5 * data_mb;
-  r.verdict = std::isnan(slope_peak) ? "slope cannot run it yet" : met ? "met" : "MISSED";
+  r.verdict = std::isnan(slope_peak)        ? "slope cannot run it yet"
+              : !flat                       ? "MISSED (grows)"
+              : slope_peak <= 1.5 * data_mb ? "met"
+                                            : "MISSED";
+  rows.push_back(r);
   if (!o.example.empty()) {
-    std::vector<std::string> argv;
+    Row e;
+    e.key = "memory_example";
+    const std::string program = o.example.substr(0, o.example.find(' '));
+    e.work = "peak memory, `" + program.substr(program.find_last_of('/') + 1) +
+             o.example.substr(program.size()) + "`";
+    std::vector<std::string> argv{dir + "slope_bench_memory", "--measure"};
     std::istringstream words(o.example);
-    argv.push_back(dir + "slope_bench_memory");
-    argv.push_back("--measure");
     for (std::string w; words >> w;) argv.push_back(w);
-    const double peak = child(argv, example_note);
-    r.check += "; `" + o.example + "`: peak " + mb(peak) +
-               (example_note.empty() ? "" : " (" + example_note + ")");
-    if (!std::isnan(peak) && peak > 1.5 * data_mb) r.verdict = "MISSED (example)";
+    std::string note;
+    const double peak = child(argv, note);
+    e.cells = {mb(peak), "-", mb(data_mb) + " (the data set)"};
+    e.vs_floor = fmt_ratio(peak / data_mb);
+    e.vs_torch = "-";
+    e.check = note.empty() ? "wait4 ru_maxrss" : note;
+    e.verdict = std::isnan(peak) ? "did not run" : peak <= 1.5 * data_mb ? "met" : "MISSED";
+    rows.push_back(e);
   }
-  return r;
+  return rows;
 }
 
 void print_table(std::ostream& out, const std::vector<Row>& rows, const Options& o) {
@@ -224,7 +244,7 @@ void print_table(std::ostream& out, const std::vector<Row>& rows, const Options&
     out << "| " << r.work;
     for (std::size_t i = 0; i < 3; ++i) out << " | " << (i < r.cells.size() ? r.cells[i] : "-");
     std::string target = target_text(r);
-    if (r.work.rfind("peak memory", 0) == 0) target = "<= 1.50x the data set, flat";
+    if (r.key.rfind("memory", 0) == 0) target = "<= 1.50x the data set, flat";
     out << " | " << r.vs_floor << " | " << r.vs_torch << " | " << target << " | " << r.verdict
         << " | " << r.check << " |\n";
     // Extra slope variants (the gradient checker) as their own lines.
@@ -256,9 +276,10 @@ int profile(const Options& o) {
     w.data = &p;
     w.w = widen(init_weights(p.d, p.c, 11, 0.01f));
     w.b.assign(p.c, 0.0);
-    r = torch ? torch_numgrad(w)
-        : floor ? floor_numgrad(w)
-        : o.profile == "gradcheck" ? slope_numgrad_checker(w) : slope_numgrad(w);
+    r = torch                      ? torch_numgrad(w)
+        : floor                    ? floor_numgrad(w)
+        : o.profile == "gradcheck" ? slope_numgrad_checker(w)
+                                   : slope_numgrad(w);
   }
   if (!r.step) {
     std::fprintf(stderr, "slope_bench: nothing to profile for %s on %s\n", o.profile.c_str(),
@@ -293,28 +314,29 @@ int run(const Options& o) {
   };
 
   if (wanted(o, "softmax")) {
-    rows.push_back(train_row("softmax SGD step, batch 128 (784 -> 10)",
+    rows.push_back(train_row("softmax", "softmax SGD step, batch 128 (784 -> 10)",
                              train_work(p, 128, batches, 0, LossKind::softmax, 0.1f), 1.25, 1.8));
     check_training(rows.back(), 10, 1e-4);
     measure(rows.back(), chunk, rounds);
     done();
   }
   if (wanted(o, "svm")) {
-    rows.push_back(train_row("SVM SGD step, batch 128 (784 -> 10; libtorch multi_margin_loss)",
+    rows.push_back(train_row("svm",
+                             "SVM SGD step, batch 128 (784 -> 10; libtorch multi_margin_loss)",
                              train_work(p, 128, batches, 0, LossKind::svm, 0.01f), 1.25, 1.6));
     check_training(rows.back(), 10, 1e-4);
     measure(rows.back(), chunk, rounds);
     done();
   }
   if (wanted(o, "mlp")) {
-    rows.push_back(train_row("MLP 784-256-10 ReLU SGD step, batch 128",
+    rows.push_back(train_row("mlp", "MLP 784-256-10 ReLU SGD step, batch 128",
                              train_work(p, 128, batches, 256, LossKind::softmax, 0.05f), 1.15, 0));
     check_training(rows.back(), 10, 1e-4);
     measure(rows.back(), chunk * 2, rounds);
     done();
   }
   if (need_full) {
-    rows.push_back(train_row("full-batch gradient-descent step, 60,000 (softmax)",
+    rows.push_back(train_row("fullbatch", "full-batch gradient-descent step, 60,000 (softmax)",
                              train_work(p, 60000, 1, 0, LossKind::softmax, 0.5f), 1.1, 0));
     check_training(rows.back(), 2, 1e-4);
     measure(rows.back(), 0, o.quick ? 3 : 9);
@@ -322,6 +344,7 @@ int run(const Options& o) {
   }
   if (wanted(o, "tiny")) {
     Row r;
+    r.key = "tiny";
     r.work = "tiny graph ((a*b + c).relu()).sum(), 2x2, forward + backward";
     r.cs = {{"slope", slope_tiny()}, {"libtorch", torch_tiny()}, {"floor", {}}};
     r.min_vs_torch = 10;
@@ -329,8 +352,8 @@ int run(const Options& o) {
       const double d = max_rel_diff(r.cs[0].runner.state(), r.cs[1].runner.state());
       const double v = std::abs(r.cs[0].runner.step() - r.cs[1].runner.step());
       r.check_ok = d <= 1e-6 && v <= 1e-6;
-      r.check = "value and gradients rel diff " + fmt_g(std::max(d, v)) +
-                (r.check_ok ? "" : " (FAILED)");
+      r.check =
+          "value and gradients rel diff " + fmt_g(std::max(d, v)) + (r.check_ok ? "" : " (FAILED)");
     }
     rows.push_back(std::move(r));
     measure(rows.back(), chunk, rounds);
@@ -344,6 +367,7 @@ int run(const Options& o) {
     w.w = widen(init_weights(p.d, p.c, 11, 0.01f));
     w.b.assign(p.c, 0.0);
     Row r;
+    r.key = "numgrad";
     r.work = "numeric gradient, 7,850 parameters, batch 64, float64 (central differences)";
     r.cs = {{"slope", slope_numgrad(w)},
             {"libtorch", torch_numgrad(w)},
@@ -369,10 +393,11 @@ int run(const Options& o) {
     done();
   }
   if (wanted(o, "memory")) {
-    rows.push_back(memory_row(o));
-    std::printf("  %-60s slope %s torch %s (%s)\n", rows.back().work.c_str(),
-                rows.back().cells[0].c_str(), rows.back().cells[1].c_str(),
-                rows.back().check.c_str());
+    for (auto& r : memory_rows(o)) {
+      std::printf("  %-60s slope %s torch %s (%s)\n", r.work.c_str(), r.cells[0].c_str(),
+                  r.cells[1].c_str(), r.check.c_str());
+      rows.push_back(std::move(r));
+    }
   }
 
   std::ostringstream table;
@@ -381,6 +406,11 @@ int run(const Options& o) {
   if (!o.markdown.empty()) {
     std::ofstream f(o.markdown);
     f << table.str();
+  }
+  if (!o.missed.empty()) {
+    std::ofstream f(o.missed);
+    for (const auto& r : rows)
+      if (r.verdict.find("MISSED") != std::string::npos) f << r.key << "\n";
   }
   bool ok = true;
   for (const auto& r : rows) ok = ok && r.check_ok;
@@ -393,7 +423,8 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   bench::Options o;
   o.self = argv[0];
-  if (const char* env = std::getenv("OPENBLAS_NUM_THREADS")) o.threads = std::max(1, std::atoi(env));
+  if (const char* env = std::getenv("OPENBLAS_NUM_THREADS"))
+    o.threads = std::max(1, std::atoi(env));
   std::string memory_run;
   int epochs = 2;
   for (int i = 1; i < argc; ++i) {
@@ -413,6 +444,8 @@ int main(int argc, char** argv) {
       o.quick = true;
     else if (a == "--markdown")
       o.markdown = next();
+    else if (a == "--missed")
+      o.missed = next();
     else if (a == "--example")
       o.example = next();
     else if (a == "--memory-run")
@@ -428,11 +461,13 @@ int main(int argc, char** argv) {
     else if (a == "--epochs")
       epochs = std::atoi(next().c_str());
     else {
-      std::fprintf(stderr,
-                   "usage: slope_bench [--threads N] [--rows LIST] [--quick] [--markdown FILE] "
-                   "[--example \"PROGRAM ARGS\"] [--clock wall|cpu]\n       slope_bench --memory-run torch "
-                   "[--epochs N]\n       slope_bench --profile ROW [--side slope|libtorch|floor] "
-                   "[--steps N]\n");
+      std::fprintf(
+          stderr,
+          "usage: slope_bench [--threads N] [--rows LIST] [--quick] [--markdown FILE] [--missed "
+          "FILE] "
+          "[--example \"PROGRAM ARGS\"] [--clock wall|cpu]\n       slope_bench --memory-run torch "
+          "[--epochs N]\n       slope_bench --profile ROW [--side slope|libtorch|floor] "
+          "[--steps N]\n");
       return a == "--help" ? 0 : 2;
     }
   }

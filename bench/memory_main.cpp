@@ -7,19 +7,17 @@
 // It also measures other programs (the examples) from a small process, since a child's ru_maxrss
 // starts from its spawner's peak on Linux:
 //   slope_bench_memory --measure PROGRAM ARGS...   prints "peak X MB" (wait4's ru_maxrss)
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <random>
-
-#include <slope/slope.hpp>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "problem.hpp"
+#include <slope/slope.hpp>
 
 extern char** environ;
 
@@ -88,8 +86,8 @@ int run(int epochs) {
         std::copy(src, src + d, xb.data() + i * d);
         yb[i] = labels[order[s + i]];
       }
-      Variable loss = slope::softmax_cross_entropy(
-          slope::linear(Variable(Tensor(std::move(xb))), w, b), yb);
+      Variable loss =
+          slope::softmax_cross_entropy(slope::linear(Variable(Tensor(std::move(xb))), w, b), yb);
       loss.backward();
       sgd_update(w, 0.2f);
       sgd_update(b, 0.2f);

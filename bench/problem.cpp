@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "problem.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <random>
 #include <stdexcept>
+
+#include <zlib.h>
 
 namespace bench {
 

@@ -3,9 +3,8 @@
 #include <memory>
 #include <string>
 
-#include <slope/slope.hpp>
-
 #include "rows.hpp"
+#include <slope/slope.hpp>
 
 #if __has_include(<slope/ops/loss.hpp>)
 #include <slope/ops/loss.hpp>

@@ -8,11 +8,11 @@
 #include "rows.hpp"
 
 #ifdef BENCH_HAVE_TORCH
-#include <torch/torch.h>
-
 #include <memory>
 #include <numeric>
 #include <random>
+
+#include <torch/torch.h>
 
 namespace bench {
 

@@ -34,13 +34,15 @@ Trains a linear classifier (scores = x W + b) on Fashion-MNIST and reports its a
                          gd, random_search, random_local_search, adagrad, rmsprop, adam, lbfgs
   --epochs N             epochs (for gd and lbfgs: steps; random searches: draws)
   --batch N              minibatch size (default 128)
-  --lr X                 base step size (default: chosen per optimizer and loss on validation)
+  --lr X                 base step size (random_search: the draw scale; random_local_search:
+                         sigma); defaults were chosen per optimizer and loss on validation
   --reg X                L2 strength lambda in lambda * sum W^2 (default per loss)
   --momentum X           momentum for sgd / nesterov / gd
   --bias-trick           append a column of ones to x instead of a separate bias b
   --seed N               seed for the split, the initial W, the batches and the draws (default 0)
   --data DIR             IDX files (default /usr/share/datasets/fashion-mnist)
-  --csv PATH             loss history file (default linear_classifier_<loss>_<optimizer>.csv)
+  --csv PATH             loss history file (default: linear_classifier_<loss>_<optimizer>.csv
+                         in the temporary directory; with --compare, one file per optimizer)
   --quick                a small subset and few steps (the test suite's run); exits non-zero
                          when the loss did not fall or the gradient check failed
   --compare              runs random search, gradient descent and SGD and tables them
@@ -184,15 +186,19 @@ Data load_data(const Args& a) {
   const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 1000 : 0;
   TrainTest tt;
   Data out;
-  try {
-    tt = load_fashion_mnist(a.data, max_train, max_test);
-    out.source = fmt::format("Fashion-MNIST from {}", a.data);
-  } catch (const ValueError& e) {
-    if (!a.quick) throw;
-    fmt::print("note: {}\n      --quick continues on synthetic data (10 Gaussian blobs)\n",
-               e.what());
+  namespace fs = std::filesystem;
+  const fs::path first = fs::path(a.data) / "train-images-idx3-ubyte";
+  if (a.quick && !fs::exists(first.string() + ".gz") && !fs::exists(first)) {
+    // Only a missing data set falls back; a corrupt one is an error like any other.
+    fmt::print(
+        "note: no Fashion-MNIST in '{}' (on Debian: apt install dataset-fashion-mnist);\n"
+        "      --quick continues on synthetic data (10 Gaussian blobs)\n",
+        a.data);
     tt = synthetic(max_train, max_test, a.seed);
     out.source = "synthetic data";
+  } else {
+    tt = load_fashion_mnist(a.data, max_train, max_test);
+    out.source = fmt::format("Fashion-MNIST from {}", a.data);
   }
   // Validation rows come out of the training set; the test set is only ever evaluated.
   TrainValidation tv = split_validation(tt.train, a.quick ? 500 : 5000, a.seed);
@@ -289,7 +295,16 @@ Eval evaluate(const Args& a, double reg, const Model& m, const Split& s) {
   return {data.item() + penalty, static_cast<double>(right) / static_cast<double>(n)};
 }
 
-// ---- optimizers and their defaults (chosen on the validation split) ----
+// ---- optimizers and their defaults ----
+// Chosen by validation accuracy (seed 0, 5,000 validation rows; the test set never consulted):
+//   sgd, softmax: lr in {0.005 .. 0.2} x L2 in {0, 1e-5, 1e-4, 1e-3} x {10, 20, 30} epochs x
+//     batch {64, 128, 256}: lr 0.05, L2 1e-4, 20 epochs, batch 128 (0.8620; the top is flat,
+//     0.861-0.862 from lr 0.02 to 0.2).
+//   sgd, svm: lr in {0.002 .. 0.05} x L2 in {0, 1e-4, 1e-3} x {20, 30}: lr 0.02, L2 1e-3, 30
+//     epochs (0.8600).
+//   gd (100 full-batch steps, momentum 0.9): softmax lr 1 (of 0.05 .. 2), svm lr 0.5 (of 0.1 .. 1).
+//   random_search: every scale >= 0.3 picks the same draws (0.1896); smaller scales do worse.
+//   adam 1e-3, rmsprop 1e-3, adagrad 0.03 (each of three step sizes, 20 epochs).
 
 struct Setup {
   std::unique_ptr<Optimizer> optimizer;
@@ -321,14 +336,14 @@ Setup make_setup(const std::string& name, const Args& a) {
                     o.step_size, o.momentum, o.schedule.describe(), a.batch);
   } else if (name == "gd") {
     SgdOptions o;
-    o.step_size = lr_or(svm ? 0.05 : 0.1);
+    o.step_size = lr_or(svm ? 0.5 : 1.0);
     o.momentum = momentum_or(0.9);
     s.optimizer = std::make_unique<GradientDescent>(o);
     s.epochs = epochs_or(100, 20);
     s.describe = fmt::format("lr {:g}, momentum {:g}, full batch", o.step_size, o.momentum);
   } else if (name == "random_search") {
     RandomSearchOptions o;
-    o.scale = lr_or(1e-3);
+    o.scale = lr_or(0.3);
     o.seed = a.seed;
     s.optimizer = std::make_unique<RandomSearch>(o);
     s.epochs = epochs_or(1000, 50);
@@ -342,13 +357,13 @@ Setup make_setup(const std::string& name, const Args& a) {
     s.describe = fmt::format("sigma {:g}", o.step_size);
   } else if (name == "adagrad") {
     AdaGradOptions o;
-    o.step_size = lr_or(0.01);
+    o.step_size = lr_or(0.03);
     s.optimizer = std::make_unique<AdaGrad>(o);
     s.epochs = epochs_or(20, 3);
     s.describe = fmt::format("lr {:g}, batch {}", o.step_size, a.batch);
   } else if (name == "rmsprop") {
     RMSPropOptions o;
-    o.step_size = lr_or(1e-4);
+    o.step_size = lr_or(1e-3);
     o.schedule = Schedule::cosine();
     s.optimizer = std::make_unique<RMSProp>(o);
     s.epochs = epochs_or(20, 3);
@@ -362,7 +377,7 @@ Setup make_setup(const std::string& name, const Args& a) {
     s.describe = fmt::format("lr {:g}, {}, batch {}", o.step_size, o.schedule.describe(), a.batch);
   } else {  // lbfgs
     s.optimizer = std::make_unique<Lbfgs>();
-    s.epochs = epochs_or(100, 15);
+    s.epochs = epochs_or(50, 15);
     s.describe = "memory 10, full batch";
   }
   return s;
@@ -381,10 +396,19 @@ struct Run {
   bool gradient_free = false;
 };
 
+bool same_values(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].size() != b[i].size() ||
+        !std::equal(a[i].data<float>(), a[i].data<float>() + a[i].size(), b[i].data<float>()))
+      return false;
+  return true;
+}
+
 std::string csv_path(const Args& a, const std::string& name) {
   if (!a.csv.empty() && !a.compare) return a.csv;
   const std::string base = fmt::format("linear_classifier_{}_{}.csv", a.loss, name);
-  if (a.csv.empty()) return base;
+  if (a.csv.empty()) return (std::filesystem::temp_directory_path() / base).string();
   // --compare with --csv DIR/stem.csv: one file per optimizer next to it.
   const std::filesystem::path p(a.csv);
   return (p.parent_path() / fmt::format("{}_{}{}", p.stem().string(), name, p.extension().string()))
@@ -423,9 +447,17 @@ Run train(const std::string& name, const Args& a, const Data& d) {
   fo.epochs = setup.epochs;
   fo.batch_size = std::min(a.batch, fit_on.size());
   fo.seed = a.seed + 2;
+  // Evaluated after every epoch; a search that kept its best point reuses the last evaluation.
+  std::vector<Tensor> evaluated_at;
+  Metrics last;
   fo.evaluate = [&]() {
-    const Eval v = evaluate(a, setup.reg, m, d.val);
-    return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
+    const std::vector<Tensor> now = snapshot(f.params);
+    if (!same_values(now, evaluated_at)) {
+      const Eval v = evaluate(a, setup.reg, m, d.val);
+      last = Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
+      evaluated_at = now;
+    }
+    return last;
   };
   ProgressBar::Options po;
   if (setup.epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
@@ -433,7 +465,8 @@ Run train(const std::string& name, const Args& a, const Data& d) {
   r.csv = csv_path(a, name);
   CsvLogger history(r.csv);
 
-  fmt::print("\n{} ({}), {} epochs\n", name, r.describe, setup.epochs);
+  const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
+  fmt::print("\n{} ({}), {} {}\n", name, r.describe, setup.epochs, unit);
   const FitResult res = fit(*setup.optimizer, f, fo, progress, history);
   r.seconds = res.seconds;
   r.steps = res.steps;

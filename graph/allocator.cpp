@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "allocator.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <vector>
@@ -51,13 +52,19 @@ struct Cache {
   ~Cache();
 };
 
-// NOTE: blocks freed after this thread's cache is destroyed (a static tensor at exit) go straight
-// back to the system; `tl_cache_gone` is trivially destructible, so it is still readable then.
-thread_local bool tl_cache_gone = false;
-thread_local Cache tl_cache;
+// This thread's cache, reached through one trivially destructible thread_local (a single TLS
+// lookup per call). NOTE: blocks freed after the cache is destroyed (a static tensor at exit) go
+// straight back to the system: `gone` stays readable after every destructor has run.
+struct ThreadState {
+  Cache* cache = nullptr;
+  bool gone = false;
+};
+thread_local ThreadState tl_state;
+
 Cache::~Cache() {
   release();
-  tl_cache_gone = true;
+  tl_state.cache = nullptr;
+  tl_state.gone = true;
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -65,41 +72,52 @@ constexpr bool kCaching = false;  // AddressSanitizer must see every use after f
 #else
 constexpr bool kCaching = true;
 #endif
+
+Cache* this_thread_cache() {
+  ThreadState& s = tl_state;
+  if (s.cache || s.gone || !kCaching) return s.cache;
+  thread_local Cache owner;  // built on this thread's first block, released at its exit
+  s.cache = &owner;
+  return s.cache;
+}
 }  // namespace
 
 void* tensor_alloc(std::size_t bytes) {
   const std::size_t c = class_of(bytes);
-  if (!kCaching || c >= kClasses || class_bytes(c) > kMaxCachedBlock || tl_cache_gone)
-    return system_alloc(c < kClasses ? class_bytes(c) : (bytes + kAlign - 1) / kAlign * kAlign);
-  auto& list = tl_cache.free[c];
-  if (list.empty()) return system_alloc(class_bytes(c));
-  void* p = list.back();
-  list.pop_back();
-  tl_cache.bytes -= class_bytes(c);
+  // Blocks too large to cache are allocated at their own size (rounded to the alignment).
+  if (c >= kClasses || class_bytes(c) > kMaxCachedBlock)
+    return system_alloc((std::max(bytes, kAlign) + kAlign - 1) / kAlign * kAlign);
+  const std::size_t size = class_bytes(c);
+  Cache* cache = this_thread_cache();
+  if (!cache || cache->free[c].empty()) return system_alloc(size);
+  void* p = cache->free[c].back();
+  cache->free[c].pop_back();
+  cache->bytes -= size;
   return p;
 }
 
 void tensor_free(void* p, std::size_t bytes) noexcept {
   if (!p) return;
   const std::size_t c = class_of(bytes);
-  if (!kCaching || c >= kClasses || tl_cache_gone || class_bytes(c) > kMaxCachedBlock ||
-      tl_cache.bytes + class_bytes(c) > kMaxCachedBytes) {
+  const std::size_t size = c < kClasses ? class_bytes(c) : 0;
+  Cache* cache = c < kClasses && size <= kMaxCachedBlock ? this_thread_cache() : nullptr;
+  if (!cache || cache->bytes + size > kMaxCachedBytes) {
     std::free(p);
     return;
   }
   try {
-    tl_cache.free[c].push_back(p);
+    cache->free[c].push_back(p);
   } catch (...) {  // no room to remember it: give it back
     std::free(p);
     return;
   }
-  tl_cache.bytes += class_bytes(c);
+  cache->bytes += size;
 }
 
 void tensor_cache_release() noexcept {
-  if (!tl_cache_gone) tl_cache.release();
+  if (Cache* cache = tl_state.cache) cache->release();
 }
 
-std::size_t tensor_cache_bytes() noexcept { return tl_cache_gone ? 0 : tl_cache.bytes; }
+std::size_t tensor_cache_bytes() noexcept { return tl_state.cache ? tl_state.cache->bytes : 0; }
 
 }  // namespace slope::detail

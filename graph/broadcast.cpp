@@ -25,6 +25,9 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
     std::vector<std::size_t> axes;
     for (std::size_t i = 0; i < a.dimension(); ++i)
       if (i < lead || (shape[i - lead] == 1 && a.shape()[i] != 1)) axes.push_back(i);
+    // NOTE: xtensor 0.24.3's immediate reducer reads element 0 even of an empty input (a crash);
+    // a sum over no elements is 0.
+    if (a.size() == 0) return A(shape, typename A::value_type(0));
     // NOTE: evaluated immediately: xtensor 0.24.3 mis-broadcasts lazy keep_dims reducers.
     A r = xt::sum(a, axes, xt::evaluation_strategy::immediate);
     r.reshape(shape);

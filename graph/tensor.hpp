@@ -9,6 +9,11 @@
 #include <variant>
 #include <vector>
 
+// NOTE: GCC 12 reports xsimd's AVX-512 intrinsics as uninitialised once inlined into our code;
+// the warning is about the compiler's own headers, so it is silenced for them alone.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <xtensor/xarray.hpp>
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xbuilder.hpp>
@@ -21,6 +26,7 @@
 #include <xtensor/xsort.hpp>
 #include <xtensor/xstrided_view.hpp>
 #include <xtensor/xview.hpp>
+#pragma GCC diagnostic pop
 
 #include "allocator.hpp"
 

@@ -116,7 +116,7 @@ OpCase hinge_case(const char* label, std::size_t n, std::size_t c, double delta,
 
 std::vector<OpCase> cases(std::uint64_t seed, bool squared) {
   std::vector<OpCase> out{hinge_case("mean", 4, 3, 1.0, Reduction::mean, squared, seed),
-                          hinge_case("sum", 2, 4, 1.0, Reduction::sum, squared, seed + 1),
+                          hinge_case("sum", 3, 4, 1.0, Reduction::sum, squared, seed + 1),
                           hinge_case("none", 5, 4, 1.0, Reduction::none, squared, seed + 2),
                           hinge_case("delta_half", 4, 6, 0.5, Reduction::mean, squared, seed + 3),
                           hinge_case("one_row", 1, 3, 2.0, Reduction::mean, squared, seed + 4)};

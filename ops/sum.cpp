@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "../graph/broadcast.hpp"
+#include "axes.hpp"
 #include "op_cases.hpp"
 #include "reduce.hpp"
 
@@ -51,6 +52,9 @@ Variable sum(const Variable& x, const std::vector<long>& axes, bool keepdims) {
   const Shape kept = kept_shape(x.shape(), norm);
   Tensor y = x.value().visit([&](const auto& a) -> Tensor {
     using A = std::decay_t<decltype(a)>;
+    // NOTE: xtensor 0.24.3's immediate reducer reads element 0 even of an empty input (a crash).
+    if (a.size() == 0)
+      return Tensor::zeros(detail::reduced_shape(x.shape(), norm, keepdims), x.dtype());
     A r = xt::sum(a, norm, xt::evaluation_strategy::immediate);
     if (keepdims) r.reshape(kept);
     return r;

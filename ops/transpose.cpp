@@ -72,8 +72,8 @@ std::vector<OpCase> transpose_cases(std::uint64_t seed) {
          return transpose(in[0], {2, 0, 1});
        }},
       {"reuse",
-       {randn({3, 3}, seed + 2)},
-       [](const Inputs& in) { return mul(transpose(in[0]), in[0]); }},
+       {randn({3, 4}, seed + 2)},
+       [](const Inputs& in) { return mul(transpose(in[0]), transpose(in[0])); }},
   };
 }
 const OpRegistration kTranspose("transpose", transpose_cases);

@@ -54,10 +54,10 @@ Dataset load_idx_dataset(const std::string& images_path, const std::string& labe
 TrainTest load_fashion_mnist(const std::string& dir, std::size_t max_train, std::size_t max_test) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw ValueError(fmt::format(
-        "load_fashion_mnist: '{}' is not a directory (on Debian: apt install "
-        "dataset-fashion-mnist, or point to another directory)",
-        dir));
+    throw ValueError(
+        fmt::format("load_fashion_mnist: '{}' is not a directory (on Debian: apt install "
+                    "dataset-fashion-mnist, or point to another directory)",
+                    dir));
   // Named in a fixed order, so that a missing file is reported the same way every time.
   const std::string train_images = find_idx(dir, "train-images-idx3-ubyte");
   const std::string train_labels = find_idx(dir, "train-labels-idx1-ubyte");
