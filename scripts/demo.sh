@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 export OPENBLAS_NUM_THREADS=1
 cmake --preset release "${SLOPE_LAUNCHER[@]}" >/dev/null
-cmake --build --preset release -j "$(nproc)"
-exec build/release/examples/custom_op
+cmake --build --preset release -j "$(nproc)" --target linear_classifier
+exec build/release/examples/linear_classifier "$@"
