@@ -1,29 +1,39 @@
 // SPDX-License-Identifier: MIT
 // The BLAS floor: only the matrix products a step cannot avoid, as raw cblas calls of the same
-// shapes and transpose flags slope uses. NOTE: <cblas.h> lives in this file alone (it clashes with
+// shapes and transpose flags slope uses, issued in the same row blocks (gemm_block_rows), or, for
+// comparison, as one call per product. NOTE: <cblas.h> lives in this file alone (it clashes with
 // xtensor-blas's declarations).
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
 #include <cblas.h>
 
 #include "rows.hpp"
+#include <slope/graph/gemm.hpp>
 
 namespace bench {
 
 namespace {
 int as_int(std::size_t v) { return static_cast<int>(v); }
 
-// C[m, n] = op(A) op(B), row-major, with op(A) [m, k] and op(B) [k, n].
+bool g_one_call = false;  // set per runner call: one cblas call per product
+
+// C[m, n] = op(A) op(B), row-major, with op(A) [m, k] and op(B) [k, n]; in slope's row blocks
+// unless g_one_call.
 void sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
            const float* b, float* c) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              as_int(m), as_int(n), as_int(k), 1.0f, a, as_int(ta ? m : k), b, as_int(tb ? k : n),
-              0.0f, c, as_int(n));
+  const std::size_t rows = g_one_call ? m : slope::detail::gemm_block_rows(ta, tb, m, n, k);
+  for (std::size_t i = 0; i < m; i += rows) {
+    const std::size_t r = std::min(rows, m - i);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                as_int(r), as_int(n), as_int(k), 1.0f, ta ? a + i : a + i * k, as_int(ta ? m : k),
+                b, as_int(tb ? k : n), 0.0f, c + i * n, as_int(n));
+  }
 }
 }  // namespace
 
-Runner floor_train(const TrainWork& w) {
+Runner floor_train(const TrainWork& w, bool one_call) {
   struct State {
     TrainWork work;
     std::vector<float> s, dh, dw1, dw2, h;
@@ -41,9 +51,10 @@ Runner floor_train(const TrainWork& w) {
     st->dw2.resize(hid * c);
   }
   Runner r;
-  r.step = [st, b, d, c, hid, width]() {
+  r.step = [st, b, d, c, hid, width, one_call]() {
+    g_one_call = one_call;
     const TrainWork& wk = st->work;
-    const float* x = wk.data->row((st->next++ % wk.batches) * b);
+    const float* x = wk.batch_x(st->next++ % wk.batches);
     sgemm(false, false, b, width, d, x, wk.w1.data(), st->h.data());  // [B, D] x [D, H] -> [B, H]
     if (hid) {
       sgemm(false, false, b, c, hid, st->h.data(), wk.w2.data(), st->s.data());   // -> [B, C]

@@ -96,10 +96,14 @@ std::string format_cell(const Contender& c) {
   if (c.seconds.empty()) return "-";
   const Summary s = summarize(c.seconds);
   const auto [scale, unit] = unit_for(s.median);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%.3g %s (%.3g-%.3g)", s.median * scale, unit, s.min * scale,
-                s.max * scale);
-  return buf;
+  // Three significant digits, never an exponent (1003 us reads "1003", not "1e+03").
+  auto num = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+    return std::string(b);
+  };
+  return num(s.median * scale) + " " + unit + " (" + num(s.min * scale) + "-" + num(s.max * scale) +
+         ")";
 }
 
 int run_child(const std::vector<std::string>& argv, std::string& output) {

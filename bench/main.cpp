@@ -2,11 +2,12 @@
 // slope_bench: slope, libtorch and the bare BLAS products side by side, interleaved in one process.
 //   slope_bench [--threads N] [--rows softmax,svm,mlp,fullbatch,tiny,numgrad,memory] [--quick]
 //               [--markdown FILE] [--missed FILE] [--example "PROGRAM ARGS..."]
-//               [--clock wall|cpu]
+//               [--clock wall|cpu] [--rounds N] [--chunk-ms MS] [--skip CONTENDERS]
+// Exits non-zero when slope and libtorch disagree (the cross-checks), not when a target is missed.
 // Child mode (the memory row's libtorch side): slope_bench --memory-run torch [--epochs N]; slope's
 // side is the program slope_bench_memory next to this one.
 // Profiling: slope_bench --profile ROW [--side slope|libtorch|floor] [--steps N] runs one side
-// of one row alone, untimed (valgrind --tool=callgrind slope_bench --profile mlp --steps 20).
+// of one row alone, untimed (perf record -e cpu-clock slope_bench --profile mlp --steps 2000).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "harness.hpp"
@@ -32,16 +34,18 @@ struct Options {
   std::string missed;  // file for the keys of the rows that miss a target
   std::string example;
   std::string self;
-  std::string profile;  // run only slope's side of one row, untimed (for callgrind / perf)
+  std::string profile;  // run one side of one row alone, untimed (under a profiler)
   std::string side = "slope";
   int steps = 200;
   bool cpu_clock = false;
+  int rounds = 21;
+  double chunk_ms = 20;
 };
 
 struct Row {
   std::string key;  // the --rows / --profile name
   std::string work;
-  std::vector<Contender> cs;  // slope, libtorch, floor, then extra slope variants
+  std::vector<Contender> cs;  // slope, libtorch, floor, then extra variants
   std::string check = "-";
   bool check_ok = true;
   double max_vs_floor = 0;  // target: slope / floor <= this (0: none)
@@ -92,10 +96,14 @@ void check_training(Row& row, int steps, double tol) {
               (row.check_ok ? "" : " (FAILED)");
 }
 
+// Contenders left out of the timing (--skip libtorch,floor), to see how they disturb each other.
+std::string g_skip;
+
 void measure(Row& row, double chunk_seconds, int rounds) {
   std::vector<Contender*> cs;
   for (auto& c : row.cs)
-    if (c.present()) cs.push_back(&c);
+    if (c.present() && ("," + g_skip + ",").find("," + c.name + ",") == std::string::npos)
+      cs.push_back(&c);
   calibrate(cs, chunk_seconds);
   time_interleaved(cs, rounds);
   const Contender &s = row.cs[0], &t = row.cs[1], &f = row.cs[2];
@@ -145,12 +153,20 @@ TrainWork train_work(const Problem& p, std::size_t batch, std::size_t batches, s
   return w;
 }
 
-Row train_row(const std::string& key, const std::string& work, const TrainWork& w,
-              double max_vs_floor, double min_vs_torch) {
+// slope's runner first: libtorch and the floor then read slope's batch tensors, so that all three
+// stream the same memory (separate copies would double the working set and make whichever runs
+// after another pay for the other's cache misses).
+Row train_row(const std::string& key, const std::string& work, TrainWork w, double max_vs_floor,
+              double min_vs_torch) {
   Row r;
   r.key = key;
   r.work = work;
-  r.cs = {{"slope", slope_train(w)}, {"libtorch", torch_train(w)}, {"floor", floor_train(w)}};
+  Runner s = slope_train(w);
+  w.x = s.batches;
+  r.cs = {{"slope", std::move(s)},
+          {"libtorch", torch_train(w)},
+          {"floor", floor_train(w)},
+          {"floor, one cblas call per product", floor_train(w, true)}};
   r.max_vs_floor = max_vs_floor;
   r.min_vs_torch = min_vs_torch;
   return r;
@@ -247,14 +263,21 @@ void print_table(std::ostream& out, const std::vector<Row>& rows, const Options&
     if (r.key.rfind("memory", 0) == 0) target = "<= 1.50x the data set, flat";
     out << " | " << r.vs_floor << " | " << r.vs_torch << " | " << target << " | " << r.verdict
         << " | " << r.check << " |\n";
-    // Extra slope variants (the gradient checker) as their own lines.
-    for (std::size_t i = 3; i < r.cs.size(); ++i)
-      if (!r.cs[i].seconds.empty()) {
-        const double vs_torch =
-            r.cs[1].seconds.empty() ? std::nan("") : paired_ratio(r.cs[1], r.cs[i]);
-        out << "| ... via " << r.cs[i].name << " | " << format_cell(r.cs[i]) << " | | | | "
-            << fmt_ratio(vs_torch) << " | | | |\n";
+    // Extra variants as their own lines: slope's gradient checker (against libtorch), the floor
+    // as one BLAS call per product (slope against it).
+    for (std::size_t i = 3; i < r.cs.size(); ++i) {
+      const Contender& x = r.cs[i];
+      if (x.seconds.empty()) continue;
+      if (x.name.rfind("floor", 0) == 0) {
+        const double vs = r.cs[0].seconds.empty() ? std::nan("") : paired_ratio(r.cs[0], x);
+        out << "| ... " << x.name << " | | | " << format_cell(x) << " | " << fmt_ratio(vs)
+            << " | | | | |\n";
+      } else {
+        const double vs = r.cs[1].seconds.empty() ? std::nan("") : paired_ratio(r.cs[1], x);
+        out << "| ... via " << x.name << " | " << format_cell(x) << " | | | | " << fmt_ratio(vs)
+            << " | | | |\n";
       }
+    }
   }
 }
 
@@ -296,8 +319,8 @@ int run(const Options& o) {
   floor_set_threads(o.threads);
   torch_set_threads(o.threads);
   set_clock(o.cpu_clock ? Clock::cpu : Clock::wall);
-  const int rounds = o.quick ? 5 : 21;
-  const double chunk = o.quick ? 0.005 : 0.02;
+  const int rounds = o.quick ? 5 : o.rounds;
+  const double chunk = o.quick ? 0.005 : o.chunk_ms * 1e-3;
   std::printf("slope_bench: %d thread(s), %s time; BLAS: %s; libtorch: %s\n", o.threads,
               o.cpu_clock ? "process CPU" : "wall", floor_blas_config().c_str(),
               torch_version().c_str());
@@ -422,7 +445,10 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   bench::Options o;
-  o.self = argv[0];
+  // This program's own path, for the memory row's children (argv[0] may be a bare name).
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  o.self = len > 0 ? std::string(self, static_cast<std::size_t>(len)) : argv[0];
   if (const char* env = std::getenv("OPENBLAS_NUM_THREADS"))
     o.threads = std::max(1, std::atoi(env));
   std::string memory_run;
@@ -444,6 +470,12 @@ int main(int argc, char** argv) {
       o.quick = true;
     else if (a == "--markdown")
       o.markdown = next();
+    else if (a == "--rounds")
+      o.rounds = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--chunk-ms")
+      o.chunk_ms = std::atof(next().c_str());
+    else if (a == "--skip")
+      bench::g_skip = next();
     else if (a == "--missed")
       o.missed = next();
     else if (a == "--example")

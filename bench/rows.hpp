@@ -20,6 +20,9 @@ struct Runner {
   std::function<double()> step;
   /// The values the cross-check compares (gradients, parameters); may be empty.
   std::function<std::vector<double>()> state;
+  /// Where this runner keeps each batch's inputs (slope's training rows), so that the other
+  /// contenders read the very same memory and meet the same caches.
+  std::vector<const float*> batches;
 };
 
 enum class LossKind { softmax, svm };
@@ -34,6 +37,9 @@ struct TrainWork {
   LossKind loss = LossKind::softmax;
   float lr = 0.1f;
   std::vector<float> w1, b1, w2, b2;  // [d, h or c], [h or c], [h, c], [c]
+  /// Batch k's inputs [batch, d] (another contender's memory); empty: rows of `data`.
+  std::vector<const float*> x;
+  const float* batch_x(std::size_t k) const { return x.empty() ? data->row(k * batch) : x[k]; }
 };
 
 /// Central differences of the mean softmax loss of a linear classifier with respect to every
@@ -52,7 +58,8 @@ Runner slope_tiny();
 Runner slope_numgrad(const NumgradWork& w);
 Runner slope_numgrad_checker(const NumgradWork& w);
 
-Runner floor_train(const TrainWork& w);
+/// The products of a training step: issued in slope's row blocks, or as one call per product.
+Runner floor_train(const TrainWork& w, bool one_call = false);
 Runner floor_numgrad(const NumgradWork& w);
 /// Sets OpenBLAS's thread count (from the floor's translation unit, the one that sees <cblas.h>).
 void floor_set_threads(int n);

@@ -92,6 +92,7 @@ Runner slope_train([[maybe_unused]] const TrainWork& w) {
     for (auto& q : ps) sgd_update(q, st->lr);
     return loss.item();
   };
+  for (const auto& x : st->x) r.batches.push_back(x.value().data<float>());
   r.state = [st]() {
     std::vector<double> out;
     for (const auto& q : st->params) {

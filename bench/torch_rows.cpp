@@ -50,8 +50,8 @@ Runner torch_train(const TrainWork& w) {
   const Problem& p = *w.data;
   for (std::size_t k = 0; k < w.batches; ++k) {
     // A view of the shared data, as narrow() over a loaded data set would give.
-    st->x.push_back(torch::from_blob(const_cast<float*>(p.row(k * w.batch)),
-                                     {i64(w.batch), i64(p.d)}, torch::kFloat32));
+    st->x.push_back(torch::from_blob(const_cast<float*>(w.batch_x(k)), {i64(w.batch), i64(p.d)},
+                                     torch::kFloat32));
     st->y.push_back(labels_of(p, k * w.batch, w.batch));
   }
   const std::size_t width = w.hidden ? w.hidden : p.c;

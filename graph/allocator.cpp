@@ -73,12 +73,28 @@ constexpr bool kCaching = false;  // AddressSanitizer must see every use after f
 constexpr bool kCaching = true;
 #endif
 
-Cache* this_thread_cache() {
-  ThreadState& s = tl_state;
-  if (s.cache || s.gone || !kCaching) return s.cache;
-  thread_local Cache owner;  // built on this thread's first block, released at its exit
+// SLOPE_NO_TENSOR_CACHE=1 turns the cache off (to compare, or for valgrind's memcheck).
+bool caching_enabled() {
+  static const bool on = kCaching && std::getenv("SLOPE_NO_TENSOR_CACHE") == nullptr;
+  return on;
+}
+
+// The first call on a thread builds its cache (or finds caching off); later calls read one
+// pointer.
+__attribute__((noinline)) Cache* first_cache(ThreadState& s) {
+  if (s.gone) return nullptr;
+  if (!caching_enabled()) {
+    s.gone = true;
+    return nullptr;
+  }
+  thread_local Cache owner;  // released at this thread's exit
   s.cache = &owner;
   return s.cache;
+}
+
+inline Cache* this_thread_cache() {
+  ThreadState& s = tl_state;
+  return s.cache ? s.cache : first_cache(s);
 }
 }  // namespace
 

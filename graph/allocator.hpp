@@ -3,7 +3,8 @@
 // small per-thread cache of freed blocks. A training step frees the same buffers the next step
 // allocates; the cache hands them back without malloc's aligned path (posix_memalign bypasses its
 // fast per-thread bins) and, for blocks of 128 KB and more, without fresh zeroed pages from the
-// kernel on every step.
+// kernel on every step. SLOPE_NO_TENSOR_CACHE=1 in the environment turns the cache off; it is
+// off under AddressSanitizer, which must see every use after free.
 #pragma once
 
 #include <cstddef>

@@ -3,7 +3,7 @@
 # and with two, and writes docs/performance.md: the tables, the machine, the commands, and a perf
 # profile of slope's side of every row that misses its target. Installs libtorch-dev (and any
 # other missing build dependency) first, through sudo when not root.
-#   scripts/bench.sh            # the full run (about 3 minutes on an idle 2-core machine)
+#   scripts/bench.sh                   # about a minute after the build, on an idle 2-core machine
 #   BENCH_CLOCK=cpu scripts/bench.sh   # time by process CPU time (a shared, busy machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,24 +24,25 @@ export OMP_WAIT_POLICY=PASSIVE
 example=()
 example_cmd=""
 if [ -x build/bench/examples/linear_classifier ]; then
-  example_cmd="$PWD/build/bench/examples/linear_classifier --loss softmax --optimizer sgd --epochs 2 --csv $tmp/history.csv"
+  example_cmd="$PWD/build/bench/examples/linear_classifier --loss softmax --optimizer sgd --epochs 2 --csv /dev/null"
   example=(--example "$example_cmd")
 fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cmd1=(env OPENBLAS_NUM_THREADS=1 "$bench" --threads 1 --clock "$clock" --markdown "$tmp/t1.md"
   --missed "$tmp/missed1" "${example[@]}")
 cmd2=(env OPENBLAS_NUM_THREADS=2 "$bench" --threads 2 --clock wall --markdown "$tmp/t2.md"
-  --rows softmax,svm,mlp,fullbatch,tiny,numgrad)
+  --rows "softmax,svm,mlp,fullbatch,tiny,numgrad")
 status=0
-"${cmd1[@]}" || status=$?
-"${cmd2[@]}" || status=$?
+"${cmd1[@]}" | tee "$tmp/out1" || status=$?
+"${cmd2[@]}" | tee "$tmp/out2" || status=$?
+config=$(sed -n 's/^slope_bench: [^;]*; //p' "$tmp/out1" | head -1)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Where slope's time goes in each row that missed: a cpu-clock sample of slope's side alone.
 profiles=""
 if [ -s "$tmp/missed1" ] && perf stat -e cpu-clock true >/dev/null 2>&1; then
   while read -r row; do
-    [ "$row" = memory ] && continue
+    case $row in memory*) continue ;; esac
     steps=2000
     case $row in fullbatch) steps=40 ;; numgrad) steps=3 ;; tiny) steps=300000 ;; esac
     OPENBLAS_NUM_THREADS=1 perf record -q -e cpu-clock -F 4000 -o "$tmp/perf.data" \
@@ -65,6 +66,7 @@ caches=$(lscpu | sed -n 's/^\(L[123][di]* cache\): *\(.*\)/\1 \2/p' | paste -sd 
   echo
   echo "- Machine: $model, $cores cores ($threads_per_core thread(s) per core); $caches."
   echo "- System: $(. /etc/os-release && echo "$PRETTY_NAME"), $(g++ --version | head -1), $(cmake --version | head -1)."
+  echo "- ${config}."
   echo "- Load average (1, 5, 15 min) before / after: $load_before / $load_after."
   echo "- Timing: interleaved rounds in one process (each round runs every contender, in rotating"
   echo "  order, for about 20 ms); medians and min-max over 21 rounds (9 for the full batch, 5 for"
@@ -79,7 +81,7 @@ caches=$(lscpu | sed -n 's/^\(L[123][di]* cache\): *\(.*\)/\1 \2/p' | paste -sd 
   echo
   cat "$tmp/t1.md"
   echo
-  echo "## Two threads (OpenBLAS and libtorch both given 2)"
+  echo "## Two threads (OpenBLAS and libtorch both given 2; the targets are one-thread targets)"
   echo
   cat "$tmp/t2.md"
   echo

@@ -2,6 +2,7 @@
 // Built against an installed slope: one include, one backward, one checked gradient.
 #include <cmath>
 #include <cstdio>
+
 #include <slope/slope.hpp>
 
 int main() {
