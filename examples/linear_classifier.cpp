@@ -184,7 +184,9 @@ TrainTest synthetic(std::size_t n_train, std::size_t n_test, std::uint64_t seed)
 
 Data load_data(const Args& a) {
   const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 1000 : 0;
+  const std::size_t n_validation = a.quick ? 500 : 5000;
   TrainTest tt;
+  TrainValidation tv;  // validation rows come out of the training set; test is only evaluated
   Data out;
   namespace fs = std::filesystem;
   const fs::path first = fs::path(a.data) / "train-images-idx3-ubyte";
@@ -195,13 +197,15 @@ Data load_data(const Args& a) {
         "      --quick continues on synthetic data (10 Gaussian blobs)\n",
         a.data);
     tt = synthetic(max_train, max_test, a.seed);
+    tv = split_validation(tt.train, n_validation, a.seed);
     out.source = "synthetic data";
   } else {
-    tt = load_fashion_mnist(a.data, max_train, max_test);
+    TrainValidationTest tvt =
+        load_fashion_mnist_split(a.data, n_validation, a.seed, max_train, max_test);
+    tv = {std::move(tvt.train), std::move(tvt.validation)};
+    tt.test = std::move(tvt.test);
     out.source = fmt::format("Fashion-MNIST from {}", a.data);
   }
-  // Validation rows come out of the training set; the test set is only ever evaluated.
-  TrainValidation tv = split_validation(tt.train, a.quick ? 500 : 5000, a.seed);
   const Tensor mean = mean_image(tv.train);  // from the training rows only, applied to all
   subtract_mean(tv.train, mean);
   subtract_mean(tv.validation, mean);

@@ -33,7 +33,9 @@ std::size_t class_bytes(std::size_t c) {
 }
 
 void* system_alloc(std::size_t bytes) {
-  void* p = std::aligned_alloc(kAlign, bytes);
+  // NOTE: aligned_alloc wants a size that is a multiple of the alignment (ASan enforces it).
+  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
+  void* p = std::aligned_alloc(kAlign, rounded);
   if (!p) throw std::bad_alloc();
   return p;
 }

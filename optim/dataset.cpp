@@ -38,6 +38,45 @@ std::string find_idx(const std::string& dir, const std::string& name) {
                   dir, name, name));
 }
 
+struct SplitRows {
+  std::vector<std::size_t> train, validation;
+};
+
+// The seeded split of rows 0..n-1, each part in increasing order.
+SplitRows split_rows(const char* op, std::size_t n, std::size_t n_validation, std::uint64_t seed,
+                     const Shape& x_shape) {
+  if (n_validation == 0 || n_validation >= n)
+    throw ValueError(
+        fmt::format("{}: the validation size must be in 1..{} (n_validation {}, x shape {})", op,
+                    n == 0 ? 0 : n - 1, n_validation, shape_str(x_shape)));
+  // Fisher-Yates with our own index draw: the split is the same on every standard library.
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
+  const auto cut = order.begin() + static_cast<long>(n_validation);
+  SplitRows r{{cut, order.end()}, {order.begin(), cut}};
+  std::sort(r.train.begin(), r.train.end());
+  std::sort(r.validation.begin(), r.validation.end());
+  return r;
+}
+
+// The chosen images of a raw IDX image file as float32 [rows, D] scaled to [0, 1].
+Dataset raw_rows(const IdxArray& images, const Labels& labels,
+                 const std::vector<std::size_t>& rows) {
+  const std::size_t dim = images.dims[1] * images.dims[2];
+  Dataset d;
+  Array<float> x(Shape{rows.size(), dim});  // [N, rows, cols] -> [len(rows), rows * cols]
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::uint8_t* src = images.data.data() + rows[i] * dim;
+    float* dst = x.data() + i * dim;
+    for (std::size_t j = 0; j < dim; ++j) dst[j] = static_cast<float>(src[j]) / 255.0f;
+    d.y.push_back(labels[rows[i]]);
+  }
+  d.x = Tensor(std::move(x));
+  return d;
+}
+
 }  // namespace
 
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path,
@@ -100,20 +139,28 @@ Dataset take(const Dataset& d, std::size_t n) {
 
 TrainValidation split_validation(const Dataset& d, std::size_t n_validation, std::uint64_t seed) {
   check_rows("split_validation", d);
-  if (n_validation == 0 || n_validation >= d.size())
-    throw ValueError(fmt::format(
-        "split_validation: the validation size must be in 1..{} (n_validation {}, x shape {})",
-        d.size() - 1, n_validation, shape_str(d.x.shape())));
-  // Fisher-Yates with our own index draw: the split is the same on every standard library.
-  std::vector<std::size_t> order(d.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed);
-  for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
-  std::vector<std::size_t> val(order.begin(), order.begin() + static_cast<long>(n_validation));
-  std::vector<std::size_t> train(order.begin() + static_cast<long>(n_validation), order.end());
-  std::sort(val.begin(), val.end());
-  std::sort(train.begin(), train.end());
-  return {subset(d, train), subset(d, val)};
+  const SplitRows r = split_rows("split_validation", d.size(), n_validation, seed, d.x.shape());
+  return {subset(d, r.train), subset(d, r.validation)};
+}
+
+TrainValidationTest load_fashion_mnist_split(const std::string& dir, std::size_t n_validation,
+                                             std::uint64_t seed, std::size_t max_train,
+                                             std::size_t max_test) {
+  const std::string images_path = find_idx(dir, "train-images-idx3-ubyte");
+  const std::string labels_path = find_idx(dir, "train-labels-idx1-ubyte");
+  Dataset test = load_idx_dataset(find_idx(dir, "t10k-images-idx3-ubyte"),
+                                  find_idx(dir, "t10k-labels-idx1-ubyte"), max_test);
+  const IdxArray images = read_idx(images_path, kIdxImagesMagic, max_train);
+  const Labels labels = read_idx_labels(labels_path, 10, max_train);
+  const std::size_t n = images.dims[0];
+  if (n != labels.size())
+    throw ValueError(
+        fmt::format("load_fashion_mnist_split: '{}' holds {} images but '{}' holds {} labels",
+                    images_path, n, labels_path, labels.size()));
+  const SplitRows r = split_rows("load_fashion_mnist_split", n, n_validation, seed,
+                                 Shape{n, images.dims[1] * images.dims[2]});
+  return {raw_rows(images, labels, r.train), raw_rows(images, labels, r.validation),
+          std::move(test)};
 }
 
 Tensor mean_image(const Dataset& d) {

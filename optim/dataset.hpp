@@ -54,6 +54,18 @@ struct TrainValidation {
 /// unless 0 < n_validation < size.
 TrainValidation split_validation(const Dataset& d, std::size_t n_validation, std::uint64_t seed);
 
+struct TrainValidationTest {
+  Dataset train;
+  Dataset validation;
+  Dataset test;
+};
+/// load_fashion_mnist followed by split_validation(train, n_validation, seed), giving the same
+/// rows, but the training file is split while still raw bytes, so its float data is made once:
+/// peak memory is the bytes (1 per pixel) plus one float copy, not two float copies.
+TrainValidationTest load_fashion_mnist_split(const std::string& dir, std::size_t n_validation,
+                                             std::uint64_t seed, std::size_t max_train = 0,
+                                             std::size_t max_test = 0);
+
 /// The mean row (the mean image), float32 [D]. Throws ValueError on an empty data set.
 Tensor mean_image(const Dataset& d);
 /// x_i -= mean for every row, in place (compute the mean on the training set, apply it to all).

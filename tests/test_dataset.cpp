@@ -75,6 +75,24 @@ BOOST_AUTO_TEST_CASE(loads_gzip_and_raw_files_scaled_to_unit_range) {
   BOOST_TEST(d.test.x.flat(2 * 4 + 1) == 21.0 / 255.0, boost::test_tools::tolerance(1e-6));
 }
 
+BOOST_AUTO_TEST_CASE(split_while_loading_matches_split_after_loading) {
+  TempDir t;
+  write_split(t, "train", 9, true);
+  write_split(t, "t10k", 3, true);
+  const TrainTest whole = load_fashion_mnist(t.dir.string());
+  const TrainValidation after = split_validation(whole.train, 3, /*seed=*/5);
+  const TrainValidationTest during = load_fashion_mnist_split(t.dir.string(), 3, /*seed=*/5);
+  BOOST_TEST(during.train.y == after.train.y, boost::test_tools::per_element());
+  BOOST_TEST(during.validation.y == after.validation.y, boost::test_tools::per_element());
+  BOOST_TEST(during.train.x.to_vector() == after.train.x.to_vector(),
+             boost::test_tools::per_element());
+  BOOST_TEST(during.validation.x.to_vector() == after.validation.x.to_vector(),
+             boost::test_tools::per_element());
+  BOOST_TEST(during.test.y == whole.test.y, boost::test_tools::per_element());
+  BOOST_CHECK_EXCEPTION(load_fashion_mnist_split(t.dir.string(), 9, 5), ValueError,
+                        test::mentions("load_fashion_mnist_split", "n_validation 9"));
+}
+
 BOOST_AUTO_TEST_CASE(max_rows_loads_a_prefix) {
   TempDir t;
   write_split(t, "train", 8, true);
