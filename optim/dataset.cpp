@@ -148,19 +148,24 @@ TrainValidationTest load_fashion_mnist_split(const std::string& dir, std::size_t
                                              std::size_t max_test) {
   const std::string images_path = find_idx(dir, "train-images-idx3-ubyte");
   const std::string labels_path = find_idx(dir, "train-labels-idx1-ubyte");
-  Dataset test = load_idx_dataset(find_idx(dir, "t10k-images-idx3-ubyte"),
-                                  find_idx(dir, "t10k-labels-idx1-ubyte"), max_test);
-  const IdxArray images = read_idx(images_path, kIdxImagesMagic, max_train);
-  const Labels labels = read_idx_labels(labels_path, 10, max_train);
-  const std::size_t n = images.dims[0];
-  if (n != labels.size())
-    throw ValueError(
-        fmt::format("load_fashion_mnist_split: '{}' holds {} images but '{}' holds {} labels",
-                    images_path, n, labels_path, labels.size()));
-  const SplitRows r = split_rows("load_fashion_mnist_split", n, n_validation, seed,
-                                 Shape{n, images.dims[1] * images.dims[2]});
-  return {raw_rows(images, labels, r.train), raw_rows(images, labels, r.validation),
-          std::move(test)};
+  const std::string test_images = find_idx(dir, "t10k-images-idx3-ubyte");
+  const std::string test_labels = find_idx(dir, "t10k-labels-idx1-ubyte");
+  TrainValidationTest out;
+  {  // the raw bytes are released before the test set is read
+    const IdxArray images = read_idx(images_path, kIdxImagesMagic, max_train);
+    const Labels labels = read_idx_labels(labels_path, 10, max_train);
+    const std::size_t n = images.dims[0];
+    if (n != labels.size())
+      throw ValueError(
+          fmt::format("load_fashion_mnist_split: '{}' holds {} images but '{}' holds {} labels",
+                      images_path, n, labels_path, labels.size()));
+    const SplitRows r = split_rows("load_fashion_mnist_split", n, n_validation, seed,
+                                   Shape{n, images.dims[1] * images.dims[2]});
+    out.train = raw_rows(images, labels, r.train);
+    out.validation = raw_rows(images, labels, r.validation);
+  }
+  out.test = load_idx_dataset(test_images, test_labels, max_test);
+  return out;
 }
 
 Tensor mean_image(const Dataset& d) {
