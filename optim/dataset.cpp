@@ -61,21 +61,16 @@ SplitRows split_rows(const char* op, std::size_t n, std::size_t n_validation, st
   return r;
 }
 
-// The chosen images of a raw IDX image file as float32 [rows, D] scaled to [0, 1].
-Dataset raw_rows(const IdxArray& images, const Labels& labels,
-                 const std::vector<std::size_t>& rows) {
-  const std::size_t dim = images.dims[1] * images.dims[2];
-  Dataset d;
-  Array<float> x(Shape{rows.size(), dim});  // [N, rows, cols] -> [len(rows), rows * cols]
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::uint8_t* src = images.data.data() + rows[i] * dim;
-    float* dst = x.data() + i * dim;
-    for (std::size_t j = 0; j < dim; ++j) dst[j] = static_cast<float>(src[j]) / 255.0f;
-    d.y.push_back(labels[rows[i]]);
+// Float32 rows scaled to [0, 1] for the rows of one part of a split (train or validation).
+struct Part {
+  Array<float> x;
+  Dataset finish(const Labels& labels, const std::vector<std::size_t>& rows) {
+    Dataset d;
+    for (std::size_t r : rows) d.y.push_back(labels[r]);
+    d.x = Tensor(std::move(x));
+    return d;
   }
-  d.x = Tensor(std::move(x));
-  return d;
-}
+};
 
 }  // namespace
 
@@ -150,20 +145,35 @@ TrainValidationTest load_fashion_mnist_split(const std::string& dir, std::size_t
   const std::string labels_path = find_idx(dir, "train-labels-idx1-ubyte");
   const std::string test_images = find_idx(dir, "t10k-images-idx3-ubyte");
   const std::string test_labels = find_idx(dir, "t10k-labels-idx1-ubyte");
+  const Labels labels = read_idx_labels(labels_path, 10, max_train);
+  const std::size_t n = labels.size();
+  const IdxArray header = read_idx(images_path, kIdxImagesMagic, 1, [](auto, auto, auto) {});
+  const std::size_t dim = header.dims[1] * header.dims[2];
+  const SplitRows r = split_rows("load_fashion_mnist_split", n, n_validation, seed, Shape{n, dim});
+  // Each image's bytes are scaled straight into its row of the part it belongs to: the raw data
+  // is never held whole, so the peak is one float copy of the images.
+  Part parts[2] = {{Array<float>(Shape{r.train.size(), dim})},
+                   {Array<float>(Shape{r.validation.size(), dim})}};
+  std::vector<std::pair<int, std::size_t>> where(n);  // image -> (part, row in the part)
+  for (std::size_t i = 0; i < r.train.size(); ++i) where[r.train[i]] = {0, i};
+  for (std::size_t i = 0; i < r.validation.size(); ++i) where[r.validation[i]] = {1, i};
+  const IdxArray images =
+      read_idx(images_path, kIdxImagesMagic, max_train,
+               [&](std::size_t offset, const std::uint8_t* bytes, std::size_t count) {
+                 for (std::size_t k = 0; k < count; ++k) {
+                   const std::size_t image = (offset + k) / dim, pixel = (offset + k) % dim;
+                   if (image >= n) return;  // more images than labels: reported below
+                   const auto [part, row] = where[image];
+                   parts[part].x.data()[row * dim + pixel] = static_cast<float>(bytes[k]) / 255.0f;
+                 }
+               });
+  if (images.dims[0] != n)
+    throw ValueError(
+        fmt::format("load_fashion_mnist_split: '{}' holds {} images but '{}' holds {} labels",
+                    images_path, images.dims[0], labels_path, n));
   TrainValidationTest out;
-  {  // the raw bytes are released before the test set is read
-    const IdxArray images = read_idx(images_path, kIdxImagesMagic, max_train);
-    const Labels labels = read_idx_labels(labels_path, 10, max_train);
-    const std::size_t n = images.dims[0];
-    if (n != labels.size())
-      throw ValueError(
-          fmt::format("load_fashion_mnist_split: '{}' holds {} images but '{}' holds {} labels",
-                      images_path, n, labels_path, labels.size()));
-    const SplitRows r = split_rows("load_fashion_mnist_split", n, n_validation, seed,
-                                   Shape{n, images.dims[1] * images.dims[2]});
-    out.train = raw_rows(images, labels, r.train);
-    out.validation = raw_rows(images, labels, r.validation);
-  }
+  out.train = parts[0].finish(labels, r.train);
+  out.validation = parts[1].finish(labels, r.validation);
   out.test = load_idx_dataset(test_images, test_labels, max_test);
   return out;
 }

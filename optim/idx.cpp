@@ -112,6 +112,11 @@ std::uint32_t big_endian(const unsigned char* p) {
 }  // namespace
 
 IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items) {
+  return read_idx(path, magic, max_items, nullptr);
+}
+
+IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items,
+                  const IdxSink& sink) {
   Source src(path);
   const char* form = src.gzip() ? "gzip-compressed" : "raw";
   auto truncated = [&](const std::string& what) {
@@ -165,11 +170,21 @@ IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_
   const auto want = static_cast<std::size_t>(partial ? item_bytes * max_items : bytes);
 
   // Gzip data grows as it arrives, so memory follows what the stream really holds, not the header.
+  // With a sink, one chunk-sized buffer is reused and nothing is kept.
+  std::vector<std::uint8_t> piece;
   std::size_t have = 0;
   while (have < want) {
-    const std::size_t step = std::min(want - have, std::max(kChunk, have));
-    out.data.resize(have + step);
-    const std::size_t r = src.read(out.data.data() + have, step);
+    const std::size_t step = std::min(want - have, sink ? kChunk : std::max(kChunk, have));
+    std::uint8_t* dst;
+    if (sink) {
+      piece.resize(step);
+      dst = piece.data();
+    } else {
+      out.data.resize(have + step);
+      dst = out.data.data() + have;
+    }
+    const std::size_t r = src.read(dst, step);
+    if (sink && r > 0) sink(have, dst, r);
     have += r;
     if (r < step) {
       if (src.gzip_cut_short())

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,13 @@ struct IdxArray {
 /// its magic is wrong, its dimensions claim more data than the file holds (or than kIdxMaxBytes),
 /// it holds data past what the header states, or the gzip stream is corrupt.
 IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items = 0);
+/// Receives the data of an IDX file in pieces as it is read: `bytes[0..n)` are the data bytes that
+/// start at `offset` (counted from the first data byte, after the header).
+using IdxSink = std::function<void(std::size_t offset, const std::uint8_t* bytes, std::size_t n)>;
+/// read_idx with the same checks, but the data goes to `sink` piece by piece instead of into the
+/// returned array (whose `data` stays empty), so a caller can convert it without holding it all.
+IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items,
+                  const IdxSink& sink);
 
 /// Images from an IDX file with magic 0x803 ([N, rows, cols] bytes), as float32 [N, rows * cols]
 /// scaled to [0, 1] (pixel / 255). At most `max_items` images (0: all). Throws as read_idx.
