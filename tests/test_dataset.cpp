@@ -7,27 +7,16 @@
 #include <unistd.h>
 
 #include "support/checks.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace slope;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    dir = fs::temp_directory_path() /
-          fmt::format("slope_test_dataset_{}_{}", ::getpid(),
-                      boost::unit_test::framework::current_test_case().p_id);
-    fs::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path(const std::string& name) const { return (dir / name).string(); }
+// A fresh directory per test case, removed afterwards.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("dataset") {}
 };
 
 // n images of 2x2 pixels whose pixel k of image i is 10 * i + k, labels i % 10.

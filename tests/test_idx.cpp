@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "support/checks.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace slope;
 namespace fs = std::filesystem;
@@ -18,21 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh directory per test case, removed afterwards.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    dir = fs::temp_directory_path() /
-          fmt::format("slope_test_idx_{}_{}", ::getpid(),
-                      boost::unit_test::framework::current_test_case().p_id);
-    fs::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path(const std::string& name) const { return (dir / name).string(); }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("idx") {}
 };
 
 std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint64_t seed, unsigned max = 255) {
