@@ -81,4 +81,20 @@ int torch_memory_run(int epochs);
 /// The resident set size of this process now, in MB (VmRSS of /proc/self/status).
 double current_rss_mb();
 
+/// Central differences of `loss` over values[0..n), appended to `grad`. Every contender of the
+/// numeric-gradient row runs this same loop, so the row compares the forward passes, not the loops.
+template <class Loss>
+void central_differences(double* values, std::size_t n, double h, Loss&& loss,
+                         std::vector<double>& grad) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double x0 = values[j];
+    values[j] = x0 + h;
+    const double up = loss();
+    values[j] = x0 - h;
+    const double down = loss();
+    values[j] = x0;
+    grad.push_back((up - down) / (2 * h));
+  }
+}
+
 }  // namespace bench

@@ -165,18 +165,8 @@ Runner slope_numgrad([[maybe_unused]] const NumgradWork& w) {
       return slope::softmax_cross_entropy(slope::linear(st->x, st->w, st->b), st->y).item();
     };
     st->grad.clear();
-    for (Variable* v : {&st->w, &st->b}) {
-      double* values = v->value().data<double>();
-      for (std::size_t j = 0; j < v->size(); ++j) {
-        const double x0 = values[j];
-        values[j] = x0 + st->h;
-        const double up = loss();
-        values[j] = x0 - st->h;
-        const double down = loss();
-        values[j] = x0;
-        st->grad.push_back((up - down) / (2 * st->h));
-      }
-    }
+    for (Variable* v : {&st->w, &st->b})
+      central_differences(v->value().data<double>(), v->size(), st->h, loss, st->grad);
     return loss();
   };
   r.state = [st]() { return st->grad; };

@@ -152,18 +152,9 @@ Runner torch_numgrad(const NumgradWork& w) {
           .item<double>();
     };
     st->grad.clear();
-    for (torch::Tensor* t : {&st->w, &st->b}) {
-      double* values = t->data_ptr<double>();
-      for (std::int64_t j = 0; j < t->numel(); ++j) {
-        const double x0 = values[j];
-        values[j] = x0 + st->h;
-        const double up = loss();
-        values[j] = x0 - st->h;
-        const double down = loss();
-        values[j] = x0;
-        st->grad.push_back((up - down) / (2 * st->h));
-      }
-    }
+    for (torch::Tensor* t : {&st->w, &st->b})
+      central_differences(t->data_ptr<double>(), static_cast<std::size_t>(t->numel()), st->h, loss,
+                          st->grad);
     return loss();
   };
   r.state = [st]() { return st->grad; };

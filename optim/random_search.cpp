@@ -30,6 +30,17 @@ void save(const std::vector<Variable>& params, std::vector<Tensor>& into) {
       std::copy(w.data(), w.data() + w.size(), into[k].data<T>());
     });
 }
+// Keeps the drawn parameters when they beat the best loss, else puts the best back.
+// NOTE: `loss < best` is false for NaN, so a NaN draw is never kept.
+void keep_if_better(std::vector<Variable>& params, double loss, std::vector<Tensor>& best,
+                    double& best_loss) {
+  if (loss < best_loss) {
+    best_loss = loss;
+    save(params, best);
+  } else {
+    restore(params, best);
+  }
+}
 }  // namespace
 
 RandomSearch::RandomSearch(RandomSearchOptions options) : options_(options) {
@@ -46,14 +57,7 @@ void RandomSearch::begin(Objective& f) {
 double RandomSearch::step(Objective& f, const Batch& batch, const StepInfo& /*info*/) {
   if (best_.size() != f.params.size()) begin(f);
   draw(f.params, nullptr, options_.scale, rng_);
-  const double loss = loss_value(f, batch);
-  // NOTE: `loss < best` is false for NaN, so a NaN draw is never kept.
-  if (loss < best_loss_) {
-    best_loss_ = loss;
-    save(f.params, best_);
-  } else {
-    restore(f.params, best_);
-  }
+  keep_if_better(f.params, loss_value(f, batch), best_, best_loss_);
   return best_loss_;
 }
 
@@ -78,13 +82,7 @@ double RandomLocalSearch::step(Objective& f, const Batch& batch, const StepInfo&
   sigma_ =
       options_.schedule.rate(options_.step_size, info.progress(), static_cast<double>(info.epochs));
   draw(f.params, &best_, sigma_, rng_);
-  const double loss = loss_value(f, batch);
-  if (loss < best_loss_) {
-    best_loss_ = loss;
-    save(f.params, best_);
-  } else {
-    restore(f.params, best_);
-  }
+  keep_if_better(f.params, loss_value(f, batch), best_, best_loss_);
   return best_loss_;
 }
 

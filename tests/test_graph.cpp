@@ -5,16 +5,9 @@
 
 using namespace slope;
 using test::close;
+using test::constant;
 using test::mentions;
-
-namespace {
-Variable param(const std::vector<double>& v, const Shape& shape, Dtype dtype = Dtype::float64) {
-  return Variable(Tensor::from_vector(v, shape, dtype), true);
-}
-Variable constant(const std::vector<double>& v, const Shape& shape, Dtype dtype = Dtype::float64) {
-  return Variable(Tensor::from_vector(v, shape, dtype), false);
-}
-}  // namespace
+using test::param;
 
 BOOST_AUTO_TEST_SUITE(graph)
 

@@ -8,14 +8,10 @@
 using namespace slope;
 using test::close;
 using test::mentions;
+using test::param;
+using test::values;
 
 namespace {
-Variable param(const std::vector<double>& v, const Shape& shape, Dtype dtype = Dtype::float64) {
-  return Variable(Tensor::from_vector(v, shape, dtype), true);
-}
-Tensor values(const std::vector<double>& v, const Shape& shape, Dtype dtype = Dtype::float64) {
-  return Tensor::from_vector(v, shape, dtype);
-}
 // softmax([1, 2, 3]) and log(sum(exp([1, 2, 3]))), from Python's math module.
 const std::vector<double> kSoft123{0.09003057317038046, 0.24472847105479764, 0.6652409557748218};
 constexpr double kLse123 = 3.4076059644443806;

@@ -13,6 +13,20 @@
 
 namespace slope::test {
 
+/// Row-major values as a tensor, a parameter (requires_grad) or a constant.
+inline Tensor values(const std::vector<double>& v, const Shape& shape,
+                     Dtype dtype = Dtype::float64) {
+  return Tensor::from_vector(v, shape, dtype);
+}
+inline Variable param(const std::vector<double>& v, const Shape& shape,
+                      Dtype dtype = Dtype::float64) {
+  return Variable(values(v, shape, dtype), true);
+}
+inline Variable constant(const std::vector<double>& v, const Shape& shape,
+                         Dtype dtype = Dtype::float64) {
+  return Variable(values(v, shape, dtype), false);
+}
+
 /// A predicate for BOOST_CHECK_EXCEPTION: the message contains every fragment.
 template <class... Fragments>
 auto mentions(Fragments... fragments) {
