@@ -10,7 +10,7 @@
 #include <cblas.h>
 
 #include "rows.hpp"
-#include <slope/graph/gemm.hpp>
+#include <slope/ops/gemm.hpp>
 
 namespace bench {
 

@@ -16,19 +16,20 @@ namespace {
 std::atomic<std::uint64_t> g_sweep{0};
 
 // Iterative DFS (a deep chain must not overflow the stack); post-order gives inputs first. Fills
-// `order`, using `stack` as scratch; both keep their capacity for the next sweep.
-void topological_order(Node* root, std::vector<Node*>& order,
-                       std::vector<std::pair<Node*, std::size_t>>& stack) {
+// `order`, using `stack` as scratch; both keep their capacity for the next walk.
+void order_into(Node* root, bool grad_only, std::vector<Node*>& order,
+                std::vector<std::pair<Node*, std::size_t>>& stack) {
   const std::uint64_t mark = ++g_sweep;
   order.clear();
   stack.clear();
+  if (!root) return;
   root->visit_mark = mark;
   stack.emplace_back(root, 0);
   while (!stack.empty()) {
     auto& [node, next] = stack.back();
     if (next < node->inputs.size()) {
       Node* in = node->inputs[next++].node();
-      if (in->requires_grad && in->visit_mark != mark) {
+      if (in && (in->requires_grad || !grad_only) && in->visit_mark != mark) {
         in->visit_mark = mark;
         stack.emplace_back(in, 0);
       }
@@ -59,6 +60,13 @@ void check_not_freed(const Node* n) {
 namespace {
 void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options);
 }  // namespace
+
+std::vector<Node*> topological_order(const Variable& out, bool grad_only) {
+  std::vector<Node*> order;
+  std::vector<std::pair<Node*, std::size_t>> stack;
+  order_into(out.node(), grad_only, order, stack);
+  return order;
+}
 
 void Variable::backward(BackwardOptions options) {
   if (size() != 1)
@@ -92,7 +100,7 @@ void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
   SweepBuffers buffers;
   std::swap(buffers, tl_buffers);
   std::vector<Node*>& order = buffers.order;
-  topological_order(root, order, buffers.stack);
+  order_into(root, /*grad_only=*/true, order, buffers.stack);
   for (Node* n : order) check_not_freed(n);
   out.add_grad(std::move(seed));
   for (auto it = order.rbegin(); it != order.rend(); ++it) {

@@ -96,8 +96,7 @@ Tensor& Variable::grad_slot(bool* fresh) const {
   return n.grad;
 }
 
-Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backward,
-                   ReplayFn replay) {
+Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backward, OpFn replay) {
   auto node = std::make_shared<Node>();
   node->value = std::move(value);
   node->op = op;

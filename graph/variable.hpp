@@ -17,9 +17,9 @@ class Variable;
 using Inputs = std::vector<Variable>;
 /// g is the gradient of the output; the closure adds each input's share with `in[i].add_grad`.
 using BackwardFn = std::function<void(const Tensor& g, Inputs& in)>;
-/// Runs the op again on other inputs (same attributes); the gradient checker's per-node mode uses
-/// it.
-using ReplayFn = std::function<Variable(const Inputs& in)>;
+/// A function of variables: an op applied to its inputs (a node's replay, a registry case, a
+/// function to gradient-check).
+using OpFn = std::function<Variable(const Inputs& in)>;
 
 /// What an op with non-differentiable points saw on its last forward, recorded only while
 /// `branch_recording()` is on (the gradient checker turns it on): a hash of which side of every
@@ -37,7 +37,7 @@ struct Node {
   const char* op = "leaf";
   Inputs inputs;
   BackwardFn backward;
-  ReplayFn replay;
+  OpFn replay;  // runs the op again on other inputs (same attributes), for per-node checks
   BranchRecord branches;
   std::uint64_t visit_mark = 0;  // topological sort bookkeeping
 
@@ -110,7 +110,12 @@ class Variable {
 /// The only way to make a non-leaf. When no input requires a gradient (or inside a NoGradGuard)
 /// the result is a plain constant leaf and the closure is dropped.
 Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backward,
-                   ReplayFn replay = nullptr);
+                   OpFn replay = nullptr);
+
+/// The nodes reachable from `out` (none when it is null), inputs before the nodes that use them:
+/// the order of the reverse sweep, found by an iterative walk (a 100,000-deep chain does not
+/// overflow the stack). With `grad_only`, only nodes that require a gradient are followed.
+std::vector<Node*> topological_order(const Variable& out, bool grad_only = false);
 
 /// True unless a NoGradGuard is alive on this thread.
 bool grad_enabled();

@@ -98,7 +98,7 @@ std::vector<OpCase> mul_cases(std::uint64_t seed) {
       seed, [](const Inputs& in) { return mul(in[0], in[1]); }, detail::normal_inputs);
 }
 std::vector<OpCase> div_cases(std::uint64_t seed) {
-  const detail::Apply apply = [](const Inputs& in) { return div(in[0], in[1]); };
+  const OpFn apply = [](const Inputs& in) { return div(in[0], in[1]); };
   auto cases = detail::binary_cases(seed, apply, detail::positive_inputs);
   // Signed numerators and divisors (kept 0.1 away from the pole at 0).
   cases.push_back(

@@ -56,7 +56,7 @@ Variable minimum(const Variable& a, const Variable& b) { return extremum<false>(
 namespace {
 // The operands come from interleaved grids (detail::lower_fraction_inputs against
 // upper_fraction_inputs), so they never tie or come within 0.2 of a tie, yet either may win.
-std::vector<OpCase> extremum_cases(std::uint64_t seed, const detail::Apply& apply) {
+std::vector<OpCase> extremum_cases(std::uint64_t seed, const OpFn& apply) {
   using detail::lower_fraction_inputs;
   using detail::upper_fraction_inputs;
   std::vector<OpCase> cases;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "../graph/errors.hpp"
-#include "../graph/gemm.hpp"
+#include "gemm.hpp"
 #include "linalg.hpp"
 #include "op_cases.hpp"
 

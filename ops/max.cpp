@@ -18,7 +18,7 @@ constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 // The max over `axes` (sorted, distinct); `replay` re-runs the public overload that was called.
 Variable max_over(const Variable& x, const std::vector<std::size_t>& axes, bool keepdims,
-                  ReplayFn replay) {
+                  OpFn replay) {
   if (detail::reduced_count(x.shape(), axes) == 0)
     throw ValueError(fmt::format("max: the max of no elements is undefined (axes ({}), x shape {})",
                                  fmt::join(axes, ", "), shape_str(x.shape())));

@@ -12,7 +12,7 @@ namespace slope {
 namespace {
 // The mean over `axes` (sorted, distinct); `replay` re-runs the public overload that was called.
 Variable mean_over(const Variable& x, const std::vector<std::size_t>& axes, bool keepdims,
-                   ReplayFn replay) {
+                   OpFn replay) {
   const std::size_t n = detail::reduced_count(x.shape(), axes);
   if (n == 0)
     throw ValueError(

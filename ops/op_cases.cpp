@@ -40,7 +40,7 @@ Tensor upper_fraction_inputs(const Shape& shape, std::uint64_t seed) {
   return fraction_inputs(shape, seed, 0.6, 0.9);
 }
 
-std::vector<OpCase> binary_cases(std::uint64_t seed, const Apply& apply,
+std::vector<OpCase> binary_cases(std::uint64_t seed, const OpFn& apply,
                                  Tensor (*inputs)(const Shape&, std::uint64_t)) {
   std::vector<OpCase> cases;
   cases.push_back({"plain", {inputs({3, 4}, seed), inputs({3, 4}, seed + 1)}, apply});
@@ -53,7 +53,7 @@ std::vector<OpCase> binary_cases(std::uint64_t seed, const Apply& apply,
   return cases;
 }
 
-std::vector<OpCase> unary_cases(std::uint64_t seed, const Apply& apply,
+std::vector<OpCase> unary_cases(std::uint64_t seed, const OpFn& apply,
                                 Tensor (*inputs)(const Shape&, std::uint64_t)) {
   std::vector<OpCase> cases;
   cases.push_back({"matrix", {inputs({3, 4}, seed)}, apply});

@@ -5,21 +5,20 @@
 #include <cstdint>
 #include <vector>
 
-#include "../graph/registry.hpp"
+#include "registry.hpp"
 
 namespace slope::detail {
 
-using Apply = std::function<Variable(const Inputs& in)>;
 
 /// Values uniform in [low, high] with a random sign: kept `low` away from a kink at 0.
 Tensor away_from_zero(const Shape& shape, std::uint64_t seed, double low = 0.1, double high = 2.0);
 
 /// Cases for a binary elementwise op: same shapes, a broadcast row, broadcasting both ways, and
 /// reuse (the same variable on both sides). `inputs` makes an operand of a given shape and seed.
-std::vector<OpCase> binary_cases(std::uint64_t seed, const Apply& apply,
+std::vector<OpCase> binary_cases(std::uint64_t seed, const OpFn& apply,
                                  Tensor (*inputs)(const Shape&, std::uint64_t));
 /// Cases for a unary op: a matrix, a vector, a 3-D tensor and reuse (f(x) * x feeds x twice).
-std::vector<OpCase> unary_cases(std::uint64_t seed, const Apply& apply,
+std::vector<OpCase> unary_cases(std::uint64_t seed, const OpFn& apply,
                                 Tensor (*inputs)(const Shape&, std::uint64_t));
 
 /// Standard normal inputs (smooth ops).

@@ -32,7 +32,7 @@ inline void check_params(const char* op, const std::vector<Variable>& params, do
 /// double). With `kinks`, the sign of each element is recorded while branch_recording() is on.
 template <class F, class DF>
 Variable penalty_node(const char* op, const std::vector<Variable>& params, double lambda, F f,
-                      DF df, bool kinks, ReplayFn replay) {
+                      DF df, bool kinks, OpFn replay) {
   check_params(op, params, lambda);
   double total = 0.0;
   for (const auto& w : params)

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "callbacks.hpp"
+#include "builtin_callbacks.hpp"
 
 namespace slope {
 

@@ -23,4 +23,5 @@ SLOPE_LAUNCHER=()
 if command -v ccache >/dev/null 2>&1; then
   SLOPE_LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-export CCACHE_NOHASHDIR=1
+# Paths relative to the checkout, so that every clone and worktree shares the cache.
+export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR="$PWD"

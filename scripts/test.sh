@@ -7,6 +7,8 @@ source scripts/setup.sh
 jobs=$(nproc)
 export OPENBLAS_NUM_THREADS=1
 
+scripts/check_layers.sh
+
 cmake --preset ci "${SLOPE_LAUNCHER[@]}" >/dev/null
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // slope-test-labels: unit
-// graph/gemm.cpp hands skinny products above OpenBLAS's small-kernel limit to BLAS in row blocks;
+// ops/gemm.cpp hands skinny products above OpenBLAS's small-kernel limit to BLAS in row blocks;
 // the products must not change: every transpose combination against a plain triple loop, at
 // shapes that are split (on CPUs with small kernels) and shapes that are not.
 #define BOOST_TEST_MODULE gemm_blocks
@@ -8,7 +8,7 @@
 #include <random>
 
 #include "support/checks.hpp"
-#include <slope/graph/gemm.hpp>
+#include <slope/ops/gemm.hpp>
 
 using namespace slope;
 

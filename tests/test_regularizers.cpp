@@ -17,10 +17,9 @@ Tensor small_w(Dtype dtype = Dtype::float64) {
   return Tensor::from_vector({1, -2, 3, 0}, {2, 2}, dtype);
 }
 
-using PenaltyFn = std::function<Variable(const Inputs&)>;
 
 // Value and gradients of fused and composed agree (every input).
-void check_against_twin(const PenaltyFn& fused, const PenaltyFn& composed,
+void check_against_twin(const OpFn& fused, const OpFn& composed,
                         const std::vector<Tensor>& params) {
   Inputs a, b;
   for (const auto& p : params) {
@@ -35,7 +34,7 @@ void check_against_twin(const PenaltyFn& fused, const PenaltyFn& composed,
     BOOST_TEST(test::close(a[k].grad(), b[k].grad().to_vector(), 1e-12), "param " << k);
 }
 
-void check_gradcheck(const PenaltyFn& f, const std::vector<Tensor>& params,
+void check_gradcheck(const OpFn& f, const std::vector<Tensor>& params,
                      const std::string& label) {
   const auto r = gradcheck(f, params, {}, label);
   BOOST_TEST(r.ok, r.summary());

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "variable.hpp"
+#include "../graph/variable.hpp"
 
 namespace slope {
 
@@ -18,7 +18,7 @@ namespace slope {
 struct OpCase {
   std::string label;  // "plain", "broadcast", "reuse", ...
   std::vector<Tensor> inputs;
-  std::function<Variable(const Inputs& in)> apply;
+  OpFn apply;
 };
 
 struct OpInfo {

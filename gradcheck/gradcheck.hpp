@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "variable.hpp"
+#include "../graph/variable.hpp"
 
 namespace slope {
 
@@ -115,12 +115,10 @@ struct GradcheckResult {
   std::size_t checked() const;
 };
 
-using CheckedFn = std::function<Variable(const Inputs& in)>;
-
 /// Checks f's gradients at `inputs` (every input is checked). A non-scalar output is reduced to
 /// sum(out * w) for a fixed random w (from options.seed), so a backward that permutes g cannot
 /// pass. Throws GraphError inside a NoGradGuard (the analytic gradient needs the graph).
-GradcheckResult gradcheck(const CheckedFn& f, const std::vector<Tensor>& inputs,
+GradcheckResult gradcheck(const OpFn& f, const std::vector<Tensor>& inputs,
                           const GradcheckOptions& options = {}, const std::string& label = "f");
 
 /// Checks every parameter of a model: `loss` evaluates the model with the parameters' current

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // CsvLogger, EarlyStopping, KeepBest, TimeLimit (ProgressBar is in progress_bar.cpp).
-#include "callbacks.hpp"
+#include "builtin_callbacks.hpp"
 
 #include <cerrno>
 #include <cmath>

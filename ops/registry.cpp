@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "errors.hpp"
+#include "../graph/errors.hpp"
 
 namespace slope {
 
