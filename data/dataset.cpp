@@ -72,10 +72,23 @@ struct Part {
   }
 };
 
+// Checks both headers (each against its own file) and that they count the same items, before
+// anything is allocated for either. Returns the images' header.
+IdxArray check_counts(const char* op, const std::string& images_path,
+                      const std::string& labels_path, std::size_t max_items) {
+  const IdxArray images = read_idx_header(images_path, kIdxImagesMagic, max_items);
+  const IdxArray labels = read_idx_header(labels_path, kIdxLabelsMagic, max_items);
+  if (images.dims[0] != labels.dims[0])
+    throw ValueError(fmt::format("{}: '{}' holds {} images but '{}' holds {} labels", op,
+                                 images_path, images.dims[0], labels_path, labels.dims[0]));
+  return images;
+}
+
 }  // namespace
 
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path,
                          std::size_t max_items) {
+  check_counts("load_idx_dataset", images_path, labels_path, max_items);
   Dataset d;
   d.x = read_idx_images(images_path, max_items);
   d.y = read_idx_labels(labels_path, 10, max_items);
@@ -145,9 +158,13 @@ TrainValidationTest load_fashion_mnist_split(const std::string& dir, std::size_t
   const std::string labels_path = find_idx(dir, "train-labels-idx1-ubyte");
   const std::string test_images = find_idx(dir, "t10k-images-idx3-ubyte");
   const std::string test_labels = find_idx(dir, "t10k-labels-idx1-ubyte");
+  // Both headers are checked, against their files and each other, before anything is allocated:
+  // the float parts below are sized from them.
+  const IdxArray header =
+      check_counts("load_fashion_mnist_split", images_path, labels_path, max_train);
+  check_counts("load_fashion_mnist_split", test_images, test_labels, max_test);
   const Labels labels = read_idx_labels(labels_path, 10, max_train);
   const std::size_t n = labels.size();
-  const IdxArray header = read_idx(images_path, kIdxImagesMagic, 1, [](auto, auto, auto) {});
   const std::size_t dim = header.dims[1] * header.dims[2];
   const SplitRows r = split_rows("load_fashion_mnist_split", n, n_validation, seed, Shape{n, dim});
   // Each image's bytes are scaled straight into its row of the part it belongs to: the raw data

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -21,6 +20,10 @@ namespace {
 // NOTE: deflate cannot compress better than about 1032:1, so a gzip file of S bytes never holds
 // more than this many times S bytes of data: a header claiming more is lying.
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
+// Real IDX data compresses far less (Fashion-MNIST about 2:1, MNIST about 5:1). A gzip stream
+// whose header claims more than this ratio is read through once, keeping nothing, before anything
+// is allocated for it: a bomb then costs time, never memory.
+constexpr std::uint64_t kPlausibleRatio = 16;
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
@@ -58,6 +61,7 @@ class Source {
   Source(const Source&) = delete;
   Source& operator=(const Source&) = delete;
 
+  const std::string& path() const { return path_; }
   bool gzip() const { return gzip_; }
   std::uint64_t file_size() const { return file_size_; }
 
@@ -80,12 +84,23 @@ class Source {
     return got;
   }
 
+  // Back to the first byte (after a checking pass).
+  void rewind() {
+    if (gzip_ ? gzrewind(gz_) != 0 : std::fseek(raw_, 0, SEEK_SET) != 0)
+      fail(path_, "cannot be read a second time");
+  }
+
   // Whether the gzip stream ended before its end marker (a truncated .gz).
   bool gzip_cut_short() const {
     if (!gzip_) return false;
     int errnum = Z_OK;
     gzerror(gz_, &errnum);
     return errnum == Z_BUF_ERROR;
+  }
+
+  [[noreturn]] void truncated(const std::string& what) const {
+    fail(path_, fmt::format("is truncated: {} ({} file of {} bytes)", what,
+                            gzip_ ? "gzip-compressed" : "raw", file_size_));
   }
 
  private:
@@ -109,24 +124,23 @@ std::uint32_t big_endian(const unsigned char* p) {
          std::uint32_t{p[3]};
 }
 
-}  // namespace
+// A checked IDX header and what to read of the data after it.
+struct Header {
+  IdxArray array;           // magic and dims, dims[0] cut to max_items; data empty
+  std::string dims_text;    // the dimensions as the file states them
+  std::uint64_t bytes = 0;  // data bytes those dimensions describe
+  std::size_t want = 0;     // data bytes to read (fewer with max_items)
+  bool partial = false;
+};
 
-IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items) {
-  return read_idx(path, magic, max_items, nullptr);
-}
-
-IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items,
-                  const IdxSink& sink) {
-  Source src(path);
-  const char* form = src.gzip() ? "gzip-compressed" : "raw";
-  auto truncated = [&](const std::string& what) {
-    fail(path, fmt::format("is truncated: {} ({} file of {} bytes)", what, form, src.file_size()));
-  };
-
-  IdxArray out;
+// Reads the header at the start of `src` and checks it against the limit and the file's size.
+Header parse_header(Source& src, std::uint32_t magic, std::size_t max_items) {
+  const std::string& path = src.path();
+  Header h;
+  IdxArray& out = h.array;
   unsigned char head[4];
   std::size_t got = src.read(head, 4);
-  if (got < 4) truncated(fmt::format("the 4-byte magic number ends after {} bytes", got));
+  if (got < 4) src.truncated(fmt::format("the 4-byte magic number ends after {} bytes", got));
   out.magic = big_endian(head);
   if (out.magic != magic)
     fail(path, fmt::format("has magic number 0x{:08x}, expected 0x{:08x} ({})", out.magic, magic,
@@ -136,103 +150,174 @@ IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_
   std::vector<unsigned char> dim_bytes(4 * ndims);
   got = src.read(dim_bytes.data(), dim_bytes.size());
   if (got < dim_bytes.size())
-    truncated(fmt::format("the header's {} dimensions need {} bytes, it holds {}", ndims,
-                          dim_bytes.size(), got));
+    src.truncated(fmt::format("the header's {} dimensions need {} bytes, it holds {}", ndims,
+                              dim_bytes.size(), got));
+  for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(big_endian(&dim_bytes[4 * i]));
+  h.dims_text = fmt::format("({})", fmt::join(out.dims, ", "));
+  // NOTE: a zero extent would make the product 0 whatever the others claim, and callers size
+  // rows by the other extents: (0, 32768, 32768) describes nothing yet 1 GiB images.
+  if (std::find(out.dims.begin(), out.dims.end(), 0u) != out.dims.end())
+    fail(path,
+         fmt::format("has dimensions {} with an extent of 0: it describes no data", h.dims_text));
   // Each extent is < 2^32 and the running product stays <= kIdxMaxBytes = 2^30: no overflow.
-  std::uint64_t bytes = 1;
-  bool too_big = false;
-  for (std::size_t i = 0; i < ndims; ++i) {
-    out.dims.push_back(big_endian(&dim_bytes[4 * i]));
-    if (!too_big) bytes *= out.dims.back();
-    too_big = too_big || bytes > kIdxMaxBytes;
+  h.bytes = 1;
+  for (std::size_t d : out.dims) {
+    h.bytes *= d;
+    if (h.bytes > kIdxMaxBytes)
+      fail(path, fmt::format("has dimensions {} that claim more than the {} byte limit",
+                             h.dims_text, kIdxMaxBytes));
   }
-  const std::string dims_text = fmt::format("({})", fmt::join(out.dims, ", "));
-  if (too_big)
-    fail(path, fmt::format("has dimensions {} that claim more than the {} byte limit", dims_text,
-                           kIdxMaxBytes));
   const std::uint64_t header = 4 + 4 * ndims;
-  if (!src.gzip() && src.file_size() != header + bytes) {
-    if (src.file_size() < header + bytes)
-      truncated(fmt::format("dimensions {} need {} data bytes, it holds {}", dims_text, bytes,
-                            src.file_size() - header));
+  if (!src.gzip() && src.file_size() != header + h.bytes) {
+    if (src.file_size() < header + h.bytes)
+      src.truncated(fmt::format("dimensions {} need {} data bytes, it holds {}", h.dims_text,
+                                h.bytes, src.file_size() - header));
     fail(path, fmt::format("holds {} bytes past the data its dimensions {} describe",
-                           src.file_size() - header - bytes, dims_text));
+                           src.file_size() - header - h.bytes, h.dims_text));
   }
-  if (src.gzip() && bytes > kMaxDeflateRatio * src.file_size())
+  if (src.gzip() && h.bytes > kMaxDeflateRatio * src.file_size())
     fail(path, fmt::format("has dimensions {} that claim {} data bytes, more than a gzip file of "
                            "{} bytes can hold",
-                           dims_text, bytes, src.file_size()));
+                           h.dims_text, h.bytes, src.file_size()));
 
   // Read only the first max_items items when asked (a subset for quick runs).
-  const std::uint64_t item_bytes = ndims == 0 ? 1 : (out.dims[0] == 0 ? 0 : bytes / out.dims[0]);
-  const bool partial = ndims > 0 && max_items > 0 && max_items < out.dims[0];
-  if (partial) out.dims[0] = max_items;
-  const auto want = static_cast<std::size_t>(partial ? item_bytes * max_items : bytes);
+  const std::uint64_t item_bytes = ndims == 0 ? 1 : h.bytes / out.dims[0];
+  h.partial = ndims > 0 && max_items > 0 && max_items < out.dims[0];
+  if (h.partial) out.dims[0] = max_items;
+  h.want = static_cast<std::size_t>(h.partial ? item_bytes * max_items : h.bytes);
+  return h;
+}
 
-  // Gzip data grows as it arrives, so memory follows what the stream really holds, not the header.
-  // With a sink, one chunk-sized buffer is reused and nothing is kept.
-  std::vector<std::uint8_t> piece;
+// Reads the data `h` describes in steps of at most kChunk bytes: `into(have, step)` says where the
+// next step bytes go, `took(have, bytes, n)` sees them. A whole gzip file is read on to the end of
+// its stream: that checks the CRC and stops at the first byte past what the header states.
+template <class Into, class Took>
+void read_data(Source& src, const Header& h, Into into, Took took) {
   std::size_t have = 0;
-  while (have < want) {
-    const std::size_t step = std::min(want - have, sink ? kChunk : std::max(kChunk, have));
-    std::uint8_t* dst;
-    if (sink) {
-      piece.resize(step);
-      dst = piece.data();
-    } else {
-      out.data.resize(have + step);
-      dst = out.data.data() + have;
-    }
+  while (have < h.want) {
+    const std::size_t step = std::min(h.want - have, kChunk);
+    std::uint8_t* dst = into(have, step);
     const std::size_t r = src.read(dst, step);
-    if (sink && r > 0) sink(have, dst, r);
+    if (r > 0) took(have, dst, r);
     have += r;
     if (r < step) {
       if (src.gzip_cut_short())
-        truncated(
+        src.truncated(
             fmt::format("the gzip stream ends early, after {} of the {} data bytes that "
                         "dimensions {} need",
-                        have, want, dims_text));
-      truncated(
-          fmt::format("dimensions {} need {} data bytes, it holds {}", dims_text, want, have));
+                        have, h.want, h.dims_text));
+      src.truncated(
+          fmt::format("dimensions {} need {} data bytes, it holds {}", h.dims_text, h.want, have));
     }
   }
-  if (!partial && src.gzip()) {
-    // Read on to the end of the stream: that checks the gzip CRC and finds trailing data.
+  if (!h.partial && src.gzip()) {
     unsigned char extra[64];
-    const std::size_t more = src.read(extra, sizeof extra);
-    if (more > 0)
-      fail(path, fmt::format("holds data past the {} bytes its dimensions {} describe", bytes,
-                             dims_text));
-    if (src.gzip_cut_short()) truncated("the gzip stream ends before its end marker");
+    if (src.read(extra, sizeof extra) > 0)
+      fail(src.path(), fmt::format("holds data past the {} bytes its dimensions {} describe",
+                                   h.bytes, h.dims_text));
+    if (src.gzip_cut_short()) src.truncated("the gzip stream ends before its end marker");
   }
+}
+
+// parse_header, and for a gzip stream that claims more than a plausible ratio of its size, one
+// pass through the data that keeps nothing, so that what is allocated next is known to be there.
+Header check_header(Source& src, std::uint32_t magic, std::size_t max_items) {
+  Header h = parse_header(src, magic, max_items);
+  if (src.gzip() && h.want > kPlausibleRatio * src.file_size()) {
+    std::vector<std::uint8_t> piece(kChunk);
+    read_data(
+        src, h, [&](std::size_t, std::size_t) { return piece.data(); },
+        [](std::size_t, const std::uint8_t*, std::size_t) {});
+    src.rewind();
+    h = parse_header(src, magic, max_items);
+  }
+  return h;
+}
+
+// read_idx with a hook that sees the checked header before any data is read.
+template <class OnHeader>
+IdxArray read_idx_streamed(const std::string& path, std::uint32_t magic, std::size_t max_items,
+                           OnHeader on_header, const IdxSink& sink) {
+  Source src(path);
+  Header h = check_header(src, magic, max_items);
+  on_header(h.array);
+  std::vector<std::uint8_t> piece(std::min(h.want, kChunk));
+  read_data(
+      src, h, [&](std::size_t, std::size_t) { return piece.data(); },
+      [&](std::size_t offset, const std::uint8_t* bytes, std::size_t n) {
+        sink(offset, bytes, n);
+      });
+  return std::move(h.array);
+}
+
+}  // namespace
+
+IdxArray read_idx_header(const std::string& path, std::uint32_t magic, std::size_t max_items) {
+  Source src(path);
+  return check_header(src, magic, max_items).array;
+}
+
+IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items) {
+  Source src(path);
+  Header h = check_header(src, magic, max_items);
+  IdxArray out = std::move(h.array);
+  // Reserved, not filled: pages are touched only as data arrives.
+  out.data.reserve(h.want);
+  read_data(
+      src, h,
+      [&](std::size_t have, std::size_t step) {
+        out.data.resize(have + step);
+        return out.data.data() + have;
+      },
+      [](std::size_t, const std::uint8_t*, std::size_t) {});
   return out;
 }
 
+IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items,
+                  const IdxSink& sink) {
+  return read_idx_streamed(
+      path, magic, max_items, [](const IdxArray&) {}, sink);
+}
+
 Tensor read_idx_images(const std::string& path, std::size_t max_items) {
-  const IdxArray a = read_idx(path, kIdxImagesMagic, max_items);
-  const std::size_t n = a.dims[0], d = a.dims[1] * a.dims[2];
-  Array<float> x(Shape{n, d});  // [N, rows, cols] -> [N, rows * cols]
-  float* px = x.data();
-  for (std::size_t i = 0; i < a.data.size(); ++i) px[i] = static_cast<float>(a.data[i]) / 255.0f;
+  // Bytes are scaled into the float array as they arrive: the bytes are never held whole.
+  Array<float> x;
+  read_idx_streamed(
+      path, kIdxImagesMagic, max_items,
+      [&](const IdxArray& a) {
+        x = Array<float>(Shape{a.dims[0], a.dims[1] * a.dims[2]});
+      },
+      [&](std::size_t offset, const std::uint8_t* bytes, std::size_t n) {
+        float* px = x.data() + offset;  // [N, rows, cols] -> [N, rows * cols]
+        for (std::size_t i = 0; i < n; ++i) px[i] = static_cast<float>(bytes[i]) / 255.0f;
+      });
   return Tensor(std::move(x));
 }
 
 Labels read_idx_labels(const std::string& path, std::size_t num_classes, std::size_t max_items) {
-  const IdxArray a = read_idx(path, kIdxLabelsMagic, max_items);
-  Labels y(a.data.size());
-  for (std::size_t i = 0; i < a.data.size(); ++i) {
-    if (a.data[i] >= num_classes)
-      throw ValueError(fmt::format("read_idx_labels: '{}' has label {} at index {}, outside 0..{}",
-                                   path, a.data[i], i, num_classes - 1));
-    y[i] = a.data[i];
-  }
+  if (num_classes == 0)
+    throw ValueError(fmt::format("read_idx_labels: '{}': num_classes must be at least 1", path));
+  Labels y;
+  read_idx_streamed(
+      path, kIdxLabelsMagic, max_items, [&](const IdxArray& a) { y.reserve(a.dims[0]); },
+      [&](std::size_t offset, const std::uint8_t* bytes, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (bytes[i] >= num_classes)
+            throw ValueError(
+                fmt::format("read_idx_labels: '{}' has label {} at index {}, outside 0..{}", path,
+                            bytes[i], offset + i, num_classes - 1));
+          y.push_back(bytes[i]);
+        }
+      });
   return y;
 }
 
 void write_idx(const std::string& path, const IdxArray& a, bool gzip) {
   std::uint64_t bytes = 1;
-  for (std::size_t d : a.dims) bytes *= d;
-  if ((a.magic & 0xffu) != a.dims.size() || bytes != a.data.size())
+  bool fits = true;  // every extent in the header's 32 bits, the product without overflow
+  for (std::size_t d : a.dims)
+    fits = fits && d <= 0xffffffffu && !__builtin_mul_overflow(bytes, std::uint64_t{d}, &bytes);
+  if ((a.magic & 0xffu) != a.dims.size() || !fits || bytes != a.data.size())
     throw ValueError(fmt::format(
         "write_idx: '{}': magic 0x{:08x} and dimensions ({}) do not describe {} data bytes", path,
         a.magic, fmt::join(a.dims, ", "), a.data.size()));
@@ -247,8 +332,12 @@ void write_idx(const std::string& path, const IdxArray& a, bool gzip) {
   if (gzip) {
     gzFile f = gzopen(path.c_str(), "wb");
     if (f) {
-      ok =
-          gzwrite(f, buf.data(), static_cast<unsigned>(buf.size())) == static_cast<int>(buf.size());
+      // gzwrite takes an unsigned count: write in pieces.
+      ok = true;
+      for (std::size_t at = 0; ok && at < buf.size(); at += kChunk) {
+        const auto n = static_cast<unsigned>(std::min(kChunk, buf.size() - at));
+        ok = gzwrite(f, buf.data() + at, n) == static_cast<int>(n);
+      }
       ok = gzclose_w(f) == Z_OK && ok;
     }
   } else if (std::FILE* f = std::fopen(path.c_str(), "wb")) {

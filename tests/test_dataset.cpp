@@ -3,10 +3,12 @@
 // image and the bias trick, checked on values small enough to compute by hand.
 #define BOOST_TEST_MODULE dataset
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <unistd.h>
 
 #include "support/checks.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace slope;
@@ -44,6 +46,31 @@ Dataset rows_dataset(std::size_t n) {
   d.x = Tensor::from_vector(v, {n, 2}, Dtype::float32);
   return d;
 }
+
+// A raw IDX file of `data_bytes` bytes of value `fill` after the header (magic, dims).
+void write_raw(const std::string& path, std::uint32_t magic, const std::vector<std::uint32_t>& dims,
+               std::size_t data_bytes, char fill = 0) {
+  std::string b;
+  auto put = [&b](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<char>((v >> shift) & 255));
+  };
+  put(magic);
+  for (auto d : dims) put(d);
+  b.append(data_bytes, fill);
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(b.data(), static_cast<std::streamsize>(b.size()));
+}
+
+// Whether a child's outcome is a ValueError whose message has every fragment.
+template <class... Fragments>
+bool value_error(const test::ChildOutcome& r, Fragments... fragments) {
+  if (r.kind != "ValueError") return false;
+  return test::mentions(fragments...)(std::runtime_error(r.what));
+}
+
+// A child process may grow by this much only: each bad header below used to allocate gigabytes
+// (or throw std::bad_alloc) before it was found out.
+constexpr std::size_t kSmallGrowth = std::size_t{32} << 20;
 
 }  // namespace
 
@@ -202,6 +229,69 @@ BOOST_AUTO_TEST_CASE(real_fashion_mnist_prefix,
   std::set<std::int64_t> classes(d.train.y.begin(), d.train.y.end());
   BOOST_TEST(classes.size() == 10u);  // all ten classes among the first 200
   BOOST_TEST(d.train.y[0] == 9);      // the first training image is an ankle boot
+}
+
+BOOST_AUTO_TEST_CASE(split_refuses_a_zero_count_header_before_allocating) {
+  // 16 bytes: no images of 32768 x 32768 pixels. Sized from it, the split's float parts were
+  // 4 GiB per label (20 GB for 5 labels), and 0xffffffff extents threw std::bad_alloc.
+  TempDir t;
+  write_split(t, "train", 5, false);
+  write_split(t, "t10k", 2, false);
+  const std::string img = t.path("train-images-idx3-ubyte"), dir = t.dir.string();
+  write_raw(img, kIdxImagesMagic, {0, 32768, 32768}, 0);
+  test::ChildOutcome r =
+      test::run_in_child(kSmallGrowth, [&] { load_fashion_mnist_split(dir, 1, 3); });
+  BOOST_TEST(value_error(r, img, "dimensions (0, 32768, 32768) with an extent of 0"),
+             r.kind << ": " << r.what);
+  write_raw(img, kIdxImagesMagic, {0, 0xffffffffu, 0xffffffffu}, 0);
+  r = test::run_in_child(kSmallGrowth, [&] { load_fashion_mnist_split(dir, 1, 3); });
+  BOOST_TEST(value_error(r, img, "(0, 4294967295, 4294967295) with an extent of 0"),
+             r.kind << ": " << r.what);
+  write_raw(img, kIdxImagesMagic, {5, 0xffffffffu, 0xffffffffu}, 0);
+  r = test::run_in_child(kSmallGrowth, [&] { load_fashion_mnist_split(dir, 1, 3); });
+  BOOST_TEST(value_error(r, img, "(5, 4294967295, 4294967295) that claim more than"),
+             r.kind << ": " << r.what);
+  BOOST_CHECK_EXCEPTION(load_fashion_mnist(dir), ValueError, test::mentions(img, "byte limit"));
+}
+
+BOOST_AUTO_TEST_CASE(counts_are_compared_before_allocating) {
+  TempDir t;
+  write_split(t, "t10k", 2, false);
+  const std::string img = t.path("train-images-idx3-ubyte");
+  const std::string lbl = t.path("train-labels-idx1-ubyte"), dir = t.dir.string();
+  // A million labels for two images: the split allocated a million rows of 784 floats (3.1 GB)
+  // before it counted the images.
+  write_raw(img, kIdxImagesMagic, {2, 28, 28}, 2 * 28 * 28);
+  write_raw(lbl, kIdxLabelsMagic, {1000000}, 1000000, 3);
+  test::ChildOutcome r =
+      test::run_in_child(kSmallGrowth, [&] { load_fashion_mnist_split(dir, 1, 3); });
+  BOOST_TEST(value_error(r, "load_fashion_mnist_split", img, "holds 2 images but", lbl,
+                         "holds 1000000 labels"),
+             r.kind << ": " << r.what);
+  // 20,000 images for three labels: load_idx_dataset made 63 MB of floats before it counted.
+  write_raw(img, kIdxImagesMagic, {20000, 28, 28}, 20000 * 28 * 28);
+  write_raw(lbl, kIdxLabelsMagic, {3}, 3, 1);
+  r = test::run_in_child(kSmallGrowth, [&] { load_idx_dataset(img, lbl); });
+  BOOST_TEST(
+      value_error(r, "load_idx_dataset", img, "holds 20000 images but", lbl, "holds 3 labels"),
+      r.kind << ": " << r.what);
+  // With max_items both are cut first, as before: the first two rows of each agree.
+  BOOST_TEST(load_idx_dataset(img, lbl, 2).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(split_checks_the_test_files_before_the_training_set) {
+  // 20,000 training images (63 MB as floats) and a test label file one label short: the fault
+  // is found before the training set is made, within a growth of 32 MiB.
+  TempDir t;
+  write_split(t, "t10k", 2, false);
+  write_raw(t.path("train-images-idx3-ubyte"), kIdxImagesMagic, {20000, 28, 28}, 20000 * 28 * 28);
+  write_raw(t.path("train-labels-idx1-ubyte"), kIdxLabelsMagic, {20000}, 20000, 1);
+  const std::string lbl = t.path("t10k-labels-idx1-ubyte"), dir = t.dir.string();
+  write_raw(lbl, kIdxLabelsMagic, {3}, 2);
+  const test::ChildOutcome r =
+      test::run_in_child(kSmallGrowth, [&] { load_fashion_mnist_split(dir, 1, 3); });
+  BOOST_TEST(value_error(r, lbl, "is truncated", "need 3 data bytes, it holds 2"),
+             r.kind << ": " << r.what);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

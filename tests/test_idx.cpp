@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "support/checks.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace slope;
@@ -91,6 +92,53 @@ std::vector<char> stored_gzip(const std::vector<char>& data) {
   put_le(crc32_of(data), 4);
   put_le(static_cast<std::uint32_t>(data.size()), 4);
   return g;
+}
+
+// A gzip bomb: the bytes `head`, then `zeros` zero bytes, compressed about 159:1 by one
+// fixed-Huffman deflate block of length-258 matches at distance 1 (13 bits per match, written
+// here without zlib). The trailer's CRC is left 0: a reader that honours the header stops long
+// before it.
+std::vector<char> zero_bomb(const std::vector<char>& head, std::uint64_t zeros) {
+  std::vector<char> g = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  std::uint64_t acc = 0;
+  int nbits = 0;
+  auto bits = [&](std::uint32_t v, int n) {  // deflate packs bits from the least significant
+    acc |= std::uint64_t{v} << nbits;
+    for (nbits += n; nbits >= 8; nbits -= 8, acc >>= 8) g.push_back(static_cast<char>(acc & 255));
+  };
+  auto reversed = [](std::uint32_t code, int n) {  // Huffman codes go most significant bit first
+    std::uint32_t r = 0;
+    for (int i = 0; i < n; ++i) r |= ((code >> i) & 1u) << (n - 1 - i);
+    return r;
+  };
+  auto literal = [&](unsigned char b) {
+    if (b < 144)
+      bits(reversed(0x30u + b, 8), 8);
+    else
+      bits(reversed(0x190u + (b - 144u), 9), 9);
+  };
+  bits(1, 1);  // BFINAL
+  bits(1, 2);  // BTYPE 01: fixed codes
+  for (char c : head) literal(static_cast<unsigned char>(c));
+  literal(0);
+  std::uint64_t left = zeros - 1;
+  const std::uint32_t match = reversed(0xc5, 8);  // symbol 285 (length 258), then distance code 0
+  for (; left >= 258; left -= 258) bits(match, 13);
+  for (; left > 0; --left) literal(0);
+  bits(0, 7);  // end of block (symbol 256)
+  bits(0, 7);  // flush the last partial byte
+  g.insert(g.end(), 8, 0);
+  return g;
+}
+
+// Whether a child's outcome is a ValueError whose message has every fragment.
+template <class... Fragments>
+bool value_error(const test::ChildOutcome& r, Fragments... fragments) {
+  if (r.kind != "ValueError") {
+    BOOST_TEST_MESSAGE("the child ended with " << r.kind << ": " << r.what);
+    return false;
+  }
+  return test::mentions(fragments...)(std::runtime_error(r.what));
 }
 
 }  // namespace
@@ -311,6 +359,120 @@ BOOST_AUTO_TEST_CASE(write_idx_checks_its_input) {
                         test::mentions("write_idx", "(2, 2, 2) do not describe 7 data bytes"));
   BOOST_CHECK_EXCEPTION(write_idx(t.path("no/such/dir/x"), images(1, 1, 1)), ValueError,
                         test::mentions("write_idx: cannot write", "no/such/dir/x"));
+}
+
+BOOST_AUTO_TEST_CASE(zero_extent_is_refused) {
+  TempDir t;
+  const std::string p = t.path("img");
+  // 16 bytes that describe no data, yet 1 GiB images: a caller sizing rows by them would allocate.
+  write_bytes(p, header(kIdxImagesMagic, {0, 32768, 32768}, 0));
+  BOOST_CHECK_EXCEPTION(
+      read_idx_images(p), ValueError,
+      test::mentions(p, "dimensions (0, 32768, 32768) with an extent of 0", "describes no data"));
+  BOOST_CHECK_EXCEPTION(read_idx_header(p, kIdxImagesMagic), ValueError,
+                        test::mentions(p, "extent of 0"));
+  // Huge extents beside the 0: their product overflows 64 bits.
+  write_bytes(p, header(kIdxImagesMagic, {0, 0xffffffffu, 0xffffffffu}, 0));
+  BOOST_CHECK_EXCEPTION(read_idx(p, kIdxImagesMagic), ValueError,
+                        test::mentions(p, "(0, 4294967295, 4294967295) with an extent of 0"));
+  write_bytes(p, header(kIdxImagesMagic, {3, 0, 5}, 0));
+  BOOST_CHECK_EXCEPTION(read_idx(p, kIdxImagesMagic), ValueError,
+                        test::mentions(p, "(3, 0, 5) with an extent of 0"));
+  write_bytes(p, stored_gzip(header(kIdxLabelsMagic, {0}, 0)));
+  BOOST_CHECK_EXCEPTION(read_idx_labels(p), ValueError, test::mentions(p, "(0) with an extent"));
+}
+
+BOOST_AUTO_TEST_CASE(header_alone_is_checked_and_cut_to_max_items) {
+  TempDir t;
+  for (bool gz : {false, true}) {
+    const std::string p = t.path(gz ? "img.gz" : "img");
+    write_idx(p, images(6, 2, 3), gz);
+    const IdxArray h = read_idx_header(p, kIdxImagesMagic);
+    BOOST_TEST(h.magic == kIdxImagesMagic);
+    BOOST_TEST(h.dims == (std::vector<std::size_t>{6, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(h.data.empty());
+    BOOST_TEST(read_idx_header(p, kIdxImagesMagic, 4).dims[0] == 4u);
+    BOOST_TEST(read_idx_header(p, kIdxImagesMagic, 9).dims[0] == 6u);
+    BOOST_CHECK_EXCEPTION(read_idx_header(p, kIdxLabelsMagic), ValueError,
+                          test::mentions(p, "expected 0x00000801"));
+  }
+  const std::string p = t.path("short");
+  write_bytes(p, header(kIdxImagesMagic, {3, 2, 2}, 7));
+  BOOST_CHECK_EXCEPTION(read_idx_header(p, kIdxImagesMagic), ValueError,
+                        test::mentions(p, "is truncated", "need 12 data bytes, it holds 7"));
+}
+
+BOOST_AUTO_TEST_CASE(highly_compressed_gzip_is_checked_then_read) {
+  // Zeros compress about 1000:1, past the plausible ratio: the stream is read through once before
+  // anything is allocated, then read for real. Good files read the same; bad ones fail the same.
+  TempDir t;
+  const std::string p = t.path("zeros.gz");
+  IdxArray a{kIdxImagesMagic, {4, 200, 200}, std::vector<std::uint8_t>(4 * 200 * 200, 0)};
+  a.data[23457] = 200;
+  write_idx(p, a, true);
+  BOOST_TEST(fs::file_size(p) * 16 < a.data.size());
+  BOOST_TEST(read_idx(p, kIdxImagesMagic).data == a.data);
+  BOOST_TEST(read_idx_header(p, kIdxImagesMagic).dims[0] == 4u);
+  const Tensor x = read_idx_images(p, 3);
+  BOOST_TEST(shape_str(x.shape()) == "(3, 40000)");
+  BOOST_TEST(x.flat(23457) == 200.0 / 255.0, boost::test_tools::tolerance(1e-6));
+  std::vector<char> bytes = read_bytes(p);
+  bytes.resize(bytes.size() - 8);  // every data byte, no trailer
+  write_bytes(p, bytes);
+  BOOST_CHECK_EXCEPTION(read_idx_header(p, kIdxImagesMagic), ValueError,
+                        test::mentions(p, "is truncated", "ends before its end marker"));
+}
+
+BOOST_AUTO_TEST_CASE(gzip_bomb_is_stopped_before_anything_is_allocated) {
+  // A 420 KB file whose header states 64 MiB and whose stream holds 1 MiB more. Each reader must
+  // stop at the first byte past what the header states without having allocated for it: the
+  // child may grow by 32 MiB only (the reader used to hold 96 MiB by the time it found the excess;
+  // images and labels then allocated 4 and 8 bytes per byte for a bomb that held its header).
+  TempDir t;
+  const std::string img = t.path("bomb-images.gz"), lbl = t.path("bomb-labels.gz");
+  const std::uint64_t stated = 64u << 20, held = stated + (1u << 20);
+  write_bytes(img, zero_bomb(header(kIdxImagesMagic, {64, 1024, 1024}, 0), held));
+  write_bytes(lbl, zero_bomb(header(kIdxLabelsMagic, {64u << 20}, 0), held));
+  BOOST_TEST(fs::file_size(img) < 500000u);
+  const std::size_t limit = std::size_t{32} << 20;
+  const auto images_past = "holds data past the 67108864 bytes its dimensions (64, 1024, 1024)";
+  const auto labels_past = "holds data past the 67108864 bytes its dimensions (67108864)";
+  test::ChildOutcome r = test::run_in_child(limit, [&] { read_idx(img, kIdxImagesMagic); });
+  BOOST_TEST(value_error(r, img, images_past), r.kind << ": " << r.what);
+  BOOST_TEST_MESSAGE("read_idx on the bomb: peak resident growth " << r.peak_rss_growth);
+  if (!test::kUnderAsan && r.peak_rss_growth >= 0) BOOST_TEST(r.peak_rss_growth < 16e6);
+  r = test::run_in_child(limit, [&] { read_idx_images(img); });
+  BOOST_TEST(value_error(r, img, images_past), r.kind << ": " << r.what);
+  r = test::run_in_child(limit, [&] { read_idx_labels(lbl); });
+  BOOST_TEST(value_error(r, lbl, labels_past), r.kind << ": " << r.what);
+  r = test::run_in_child(limit, [&] { read_idx_header(lbl, kIdxLabelsMagic); });
+  BOOST_TEST(value_error(r, lbl, labels_past), r.kind << ": " << r.what);
+}
+
+BOOST_AUTO_TEST_CASE(images_are_scaled_as_they_arrive) {
+  // 64 MiB of pixels, raw: the result is 256 MiB of floats. Holding the bytes too, as the reader
+  // used to, peaks at 320 MiB; the bound leaves 24 MiB for chunks, zlib and the allocator.
+  TempDir t;
+  const std::string p = t.path("big-images");
+  const std::size_t n = 64, side = 1024, pixels = n * side * side;
+  {
+    std::vector<char> b = header(kIdxImagesMagic, {64, 1024, 1024}, pixels);
+    for (std::size_t i = 0; i < pixels; i += 4099) b[16 + i] = static_cast<char>(i % 251);
+    write_bytes(p, b);
+  }
+  const test::ChildOutcome r = test::run_in_child(0, [&] {
+    const Tensor x = read_idx_images(p);
+    if (x.shape() != Shape{n, side * side} || x.flat(4099 * 1000) != (4099 * 1000 % 251) / 255.0f ||
+        x.flat(4099 * 1000 + 1) != 0)
+      throw std::runtime_error("wrong pixels in " + shape_str(x.shape()));
+  });
+  BOOST_TEST(r.kind == "returned", r.what);
+  BOOST_TEST_MESSAGE("read_idx_images of 64 MiB: peak resident growth " << r.peak_rss_growth);
+  if (test::kUnderAsan || r.peak_rss_growth < 0)
+    BOOST_TEST_MESSAGE("peak resident set not measured (AddressSanitizer or no clear_refs)");
+  else
+    BOOST_TEST(r.peak_rss_growth < std::int64_t{4 * pixels + (24u << 20)},
+               "peak growth " << r.peak_rss_growth / 1048576 << " MiB");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
