@@ -49,7 +49,8 @@ class Source {
       raw_ = nullptr;
       gz_ = gzopen(path.c_str(), "rb");
       if (!gz_) fail(path, fmt::format("cannot be opened by zlib ({})", errno_text()));
-      gzbuffer(gz_, 1 << 17);
+      // Zlib's buffers (this, and twice this for output): small for a small file.
+      gzbuffer(gz_, static_cast<unsigned>(std::clamp<std::uint64_t>(file_size_, 1 << 12, 1 << 17)));
     } else {
       std::rewind(raw_);
     }
@@ -224,7 +225,7 @@ void read_data(Source& src, const Header& h, Into into, Took took) {
 Header check_header(Source& src, std::uint32_t magic, std::size_t max_items) {
   Header h = parse_header(src, magic, max_items);
   if (src.gzip() && h.want > kPlausibleRatio * src.file_size()) {
-    std::vector<std::uint8_t> piece(kChunk);
+    std::vector<std::uint8_t> piece(std::min(h.want, kChunk));
     read_data(
         src, h, [&](std::size_t, std::size_t) { return piece.data(); },
         [](std::size_t, const std::uint8_t*, std::size_t) {});
