@@ -25,7 +25,8 @@ constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 /// Images (IDX 0x803) and labels (IDX 0x801) as one data set: x float32 [N, rows * cols] scaled
 /// to [0, 1]. At most `max_items` rows (0: all). Throws ValueError naming the file when one cannot
-/// be read (see read_idx) and naming both files when their counts differ.
+/// be read (see read_idx) and naming both files when their counts differ: both headers are
+/// checked, and their counts compared, before anything is allocated.
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path,
                          std::size_t max_items = 0);
 
@@ -61,7 +62,9 @@ struct TrainValidationTest {
 };
 /// load_fashion_mnist followed by split_validation(train, n_validation, seed), giving the same
 /// rows, but the training file is split while still raw bytes, so its float data is made once:
-/// peak memory is the bytes (1 per pixel) plus one float copy, not two float copies.
+/// peak memory is one float copy and one chunk of bytes, not two float copies. The headers of all
+/// four files are checked (against their files, and the counts of each pair against each other)
+/// before anything is allocated. Throws as load_fashion_mnist and split_validation.
 TrainValidationTest load_fashion_mnist_split(const std::string& dir, std::size_t n_validation,
                                              std::uint64_t seed, std::size_t max_train = 0,
                                              std::size_t max_test = 0);

@@ -84,7 +84,7 @@ void read_all_ways(const std::string& path, std::uint32_t magic, const std::uint
   accepted([&] { slope::read_idx(path, magic, 2); });
   if (magic == slope::kIdxLabelsMagic)
     accepted([&] { slope::read_idx_labels(path, 10); });
-  else
+  else if (magic == slope::kIdxImagesMagic)
     accepted([&] { slope::read_idx_images(path, 3); });
 }
 
@@ -92,9 +92,10 @@ void read_all_ways(const std::string& path, std::uint32_t magic, const std::uint
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const MemFile file("slope_fuzz_idx");
-  // The input's own magic when it names labels, else images: either way most headers parse.
-  const bool labels = size >= 4 && data[2] == 0x08 && data[3] == 0x01;
-  const std::uint32_t magic = labels ? slope::kIdxLabelsMagic : slope::kIdxImagesMagic;
+  // The input's own magic when it is one of unsigned bytes (0x08, any number of dimensions), else
+  // the images' magic: either way most headers parse.
+  const bool bytes_magic = size >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0x08;
+  const std::uint32_t magic = bytes_magic ? 0x800u | data[3] : slope::kIdxImagesMagic;
   const bool is_gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
   file.write(data, size);
   read_all_ways(file.path, magic, is_gzip ? nullptr : data, size);

@@ -1,3 +1,5 @@
+# Makes the seed corpora: run from fuzz/corpus with /usr/bin/python3 (Debian python3-numpy).
+# Tiny files only: valid IDX raw and gzip, a few broken ones; valid and cut .npy files.
 import gzip, struct, numpy as np, io
 def idx(magic, dims, data):
     return struct.pack('>I', magic) + b''.join(struct.pack('>I', d) for d in dims) + bytes(data)

@@ -23,6 +23,7 @@ case "${1:-}" in
 esac
 runs=${SLOPE_FUZZ_RUNS:-60000}
 
+set --  # setup.sh takes its arguments as extra packages
 source scripts/setup.sh
 build=build/fuzz
 cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ "${SLOPE_LAUNCHER[@]}" >/dev/null
