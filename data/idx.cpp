@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <sys/stat.h>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -30,7 +32,9 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
   throw ValueError(fmt::format("read_idx: '{}' {}", path, what));
 }
 
-// A file read either directly or through zlib, chosen by the gzip magic bytes.
+// A file read either directly or through zlib's inflate, chosen by the gzip magic bytes.
+// NOTE: inflate itself, not gzread: gzread returns a clean end of file when the input runs out
+// just before a member's trailer (with small buffers), so a cut .gz could pass for a whole one.
 class Source {
  public:
   explicit Source(const std::string& path) : path_(path) {
@@ -39,25 +43,21 @@ class Source {
       fail(path, fmt::format("cannot be opened ({})", errno_text()));
     if (!S_ISREG(st.st_mode)) fail(path, "is not a regular file");
     file_size_ = static_cast<std::uint64_t>(st.st_size);
-    raw_ = std::fopen(path.c_str(), "rb");
-    if (!raw_) fail(path, fmt::format("cannot be opened ({})", errno_text()));
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_) fail(path, fmt::format("cannot be opened ({})", errno_text()));
     unsigned char head[2] = {0, 0};
-    const std::size_t got = std::fread(head, 1, 2, raw_);
+    const std::size_t got = std::fread(head, 1, 2, file_);
     gzip_ = got == 2 && head[0] == 0x1f && head[1] == 0x8b;
+    std::rewind(file_);
     if (gzip_) {
-      std::fclose(raw_);
-      raw_ = nullptr;
-      gz_ = gzopen(path.c_str(), "rb");
-      if (!gz_) fail(path, fmt::format("cannot be opened by zlib ({})", errno_text()));
-      // Zlib's buffers (this, and twice this for output): small for a small file.
-      gzbuffer(gz_, static_cast<unsigned>(std::clamp<std::uint64_t>(file_size_, 1 << 12, 1 << 17)));
-    } else {
-      std::rewind(raw_);
+      if (inflateInit2(&z_, 15 + 16) != Z_OK) throw std::bad_alloc();  // 15 + 16: gzip only
+      inflating_ = true;
+      in_.resize(static_cast<std::size_t>(std::clamp<std::uint64_t>(file_size_, 1, 1 << 16)));
     }
   }
   ~Source() {
-    if (raw_) std::fclose(raw_);
-    if (gz_) gzclose_r(gz_);
+    if (inflating_) inflateEnd(&z_);
+    std::fclose(file_);
   }
   Source(const Source&) = delete;
   Source& operator=(const Source&) = delete;
@@ -68,36 +68,55 @@ class Source {
 
   // Reads up to n bytes; fewer only at the end of the data. A corrupt gzip stream throws.
   std::size_t read(void* buf, std::size_t n) {
-    if (!gzip_) return std::fread(buf, 1, n, raw_);
-    std::size_t got = 0;
+    if (!gzip_) return std::fread(buf, 1, n, file_);
     auto* out = static_cast<unsigned char*>(buf);
+    std::size_t got = 0;
     while (got < n) {
-      const auto want = static_cast<unsigned>(std::min<std::size_t>(n - got, kChunk));
-      const int r = gzread(gz_, out + got, want);
-      if (r < 0) {
-        int errnum = 0;
-        const char* msg = gzerror(gz_, &errnum);
-        fail(path_, fmt::format("is not a valid gzip file (zlib: {})", msg ? msg : "error"));
+      if (member_ended_) {
+        // Another gzip member may follow (concatenated files are one stream), else this is the end.
+        if (z_.avail_in == 0 && !refill()) break;
+        inflateReset(&z_);
+        member_ended_ = false;
+        new_member_ = true;
       }
-      if (r == 0) break;
-      got += static_cast<std::size_t>(r);
+      if (z_.avail_in == 0 && !refill()) {
+        cut_short_ = true;  // the file ends inside a member
+        break;
+      }
+      const auto room = static_cast<uInt>(std::min<std::size_t>(n - got, kChunk));
+      z_.next_out = out + got;
+      z_.avail_out = room;
+      const int r = inflate(&z_, Z_NO_FLUSH);
+      got += room - z_.avail_out;
+      if (room != z_.avail_out) new_member_ = false;
+      if (r == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (r == Z_MEM_ERROR) {
+        throw std::bad_alloc();
+      } else if (r != Z_OK && r != Z_BUF_ERROR) {
+        const std::string msg = z_.msg ? z_.msg : "error";
+        if (new_member_)
+          fail(path_, fmt::format("holds bytes after its gzip stream that are not another gzip "
+                                  "member (zlib: {})",
+                                  msg));
+        fail(path_, fmt::format("is not a valid gzip file (zlib: {})", msg));
+      }
     }
     return got;
   }
 
   // Back to the first byte (after a checking pass).
   void rewind() {
-    if (gzip_ ? gzrewind(gz_) != 0 : std::fseek(raw_, 0, SEEK_SET) != 0)
-      fail(path_, "cannot be read a second time");
+    if (std::fseek(file_, 0, SEEK_SET) != 0) fail(path_, "cannot be read a second time");
+    if (gzip_) {
+      inflateReset(&z_);
+      z_.avail_in = 0;
+      member_ended_ = new_member_ = cut_short_ = false;
+    }
   }
 
   // Whether the gzip stream ended before its end marker (a truncated .gz).
-  bool gzip_cut_short() const {
-    if (!gzip_) return false;
-    int errnum = Z_OK;
-    gzerror(gz_, &errnum);
-    return errnum == Z_BUF_ERROR;
-  }
+  bool gzip_cut_short() const { return cut_short_; }
 
   [[noreturn]] void truncated(const std::string& what) const {
     fail(path_, fmt::format("is truncated: {} ({} file of {} bytes)", what,
@@ -107,11 +126,26 @@ class Source {
  private:
   static std::string errno_text() { return std::strerror(errno); }
 
+  // The next piece of the compressed file into in_; false at its end.
+  bool refill() {
+    const std::size_t got = std::fread(in_.data(), 1, in_.size(), file_);
+    if (got == 0 && std::ferror(file_))
+      fail(path_, fmt::format("cannot be read ({})", errno_text()));
+    z_.next_in = in_.data();
+    z_.avail_in = static_cast<uInt>(got);
+    return got > 0;
+  }
+
   std::string path_;
   std::uint64_t file_size_ = 0;
   bool gzip_ = false;
-  std::FILE* raw_ = nullptr;
-  gzFile gz_ = nullptr;
+  std::FILE* file_ = nullptr;
+  z_stream z_{};
+  bool inflating_ = false;
+  std::vector<unsigned char> in_;
+  bool member_ended_ = false;  // inflate reached a member's end (its CRC and length checked)
+  bool new_member_ = false;    // a member after the first has begun, no data from it yet
+  bool cut_short_ = false;
 };
 
 const char* idx_kind(std::uint32_t magic) {

@@ -361,6 +361,44 @@ BOOST_AUTO_TEST_CASE(write_idx_checks_its_input) {
                         test::mentions("write_idx: cannot write", "no/such/dir/x"));
 }
 
+BOOST_AUTO_TEST_CASE(gzip_cut_in_its_trailer_at_any_size) {
+  // zlib's gzread reports a clean end of file when the input runs out just before a member's
+  // trailer with some buffer sizes; the reader must find the cut whatever the file's size.
+  TempDir t;
+  const std::string p = t.path("img.gz");
+  for (std::size_t n : {1u, 40u, 1000u, 9000u}) {
+    for (std::size_t cut : {1u, 4u, 8u}) {
+      write_idx(p, images(n, 6, 6, n), true);
+      std::vector<char> bytes = read_bytes(p);
+      bytes.resize(bytes.size() - cut);
+      write_bytes(p, bytes);
+      BOOST_CHECK_EXCEPTION(read_idx(p, kIdxImagesMagic), ValueError,
+                            test::mentions(p, "is truncated", "ends before its end marker"));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gzip_members_concatenate_and_nothing_else_may_follow) {
+  TempDir t;
+  const IdxArray a = images(3, 4, 4);
+  write_idx(t.path("raw"), a);
+  const std::vector<char> raw = read_bytes(t.path("raw"));
+  const std::size_t half = raw.size() / 2;
+  std::vector<char> two = stored_gzip({raw.begin(), raw.begin() + static_cast<long>(half)});
+  const std::vector<char> second = stored_gzip({raw.begin() + static_cast<long>(half), raw.end()});
+  two.insert(two.end(), second.begin(), second.end());
+  const std::string p = t.path("two.gz");
+  write_bytes(p, two);
+  BOOST_TEST(read_idx(p, kIdxImagesMagic).data == a.data);
+  std::vector<char> junk = stored_gzip(raw);
+  for (char c : std::string("junk")) junk.push_back(c);
+  write_bytes(p, junk);
+  BOOST_CHECK_EXCEPTION(read_idx(p, kIdxImagesMagic), ValueError,
+                        test::mentions(p,
+                                       "holds bytes after its gzip stream that are not another "
+                                       "gzip member"));
+}
+
 BOOST_AUTO_TEST_CASE(zero_extent_is_refused) {
   TempDir t;
   const std::string p = t.path("img");
