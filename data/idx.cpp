@@ -310,6 +310,7 @@ IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_
 
 IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items,
                   const IdxSink& sink) {
+  if (!sink) return read_idx(path, magic, max_items);  // no sink: the data in the array, as before
   return read_idx_streamed(
       path, magic, max_items, [](const IdxArray&) {}, sink);
 }

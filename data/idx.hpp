@@ -52,6 +52,7 @@ IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_
 using IdxSink = std::function<void(std::size_t offset, const std::uint8_t* bytes, std::size_t n)>;
 /// read_idx with the same checks, but the data goes to `sink` piece by piece instead of into the
 /// returned array (whose `data` stays empty), so a caller can convert it without holding it all.
+/// An empty `sink` keeps the data in the array, as the overload above does.
 IdxArray read_idx(const std::string& path, std::uint32_t magic, std::size_t max_items,
                   const IdxSink& sink);
 

@@ -420,6 +420,22 @@ BOOST_AUTO_TEST_CASE(zero_extent_is_refused) {
   BOOST_CHECK_EXCEPTION(read_idx_labels(p), ValueError, test::mentions(p, "(0) with an extent"));
 }
 
+BOOST_AUTO_TEST_CASE(sink_sees_every_piece_in_order) {
+  TempDir t;
+  const std::string p = t.path("img.gz");
+  const IdxArray a = images(30, 200, 200);  // 1.2 MB: more than one 1 MB piece
+  write_idx(p, a, true);
+  std::vector<std::uint8_t> seen;
+  const IdxArray h = read_idx(p, kIdxImagesMagic, 0,
+                              [&](std::size_t offset, const std::uint8_t* bytes, std::size_t n) {
+                                BOOST_TEST(offset == seen.size());
+                                seen.insert(seen.end(), bytes, bytes + n);
+                              });
+  BOOST_TEST(h.data.empty());
+  BOOST_TEST(seen == a.data);
+  BOOST_TEST(read_idx(p, kIdxImagesMagic, 0, IdxSink{}).data == a.data);  // no sink: kept
+}
+
 BOOST_AUTO_TEST_CASE(header_alone_is_checked_and_cut_to_max_items) {
   TempDir t;
   for (bool gz : {false, true}) {
