@@ -1,8 +1,15 @@
 # Runs one program and checks how it ends: its exit status and a pattern in one of its streams.
 #   cmake -DPROGRAM=path -DARGS="--lr|-1" -DEXIT=2 -DSTREAM=stderr -DMATCH="--lr" -P expect_exit.cmake
-# ARGS separates the arguments with '|' (a ';' would be split by add_test).
+# ARGS separates the arguments with '|' (a ';' would be split by add_test). With -DFRESH=DIR the
+# program runs in DIR, emptied first (to see what it creates under its current directory).
 string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND ${PROGRAM} ${args} RESULT_VARIABLE status OUTPUT_VARIABLE stdout
+set(where "")
+if(DEFINED FRESH)
+  file(REMOVE_RECURSE "${FRESH}")
+  file(MAKE_DIRECTORY "${FRESH}")
+  set(where WORKING_DIRECTORY "${FRESH}")
+endif()
+execute_process(COMMAND ${PROGRAM} ${args} ${where} RESULT_VARIABLE status OUTPUT_VARIABLE stdout
   ERROR_VARIABLE stderr)
 get_filename_component(name ${PROGRAM} NAME)
 if(NOT status STREQUAL "${EXIT}")
