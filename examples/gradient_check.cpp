@@ -35,7 +35,8 @@ void add_flags(CLI::App& app, Args& a) {
   app.add_flag("--quick", a.quick,
                "a small model (7 x 7 pooled images, batch 16): the test suite's run; synthetic "
                "data when Fashion-MNIST is not installed");
-  app.add_option("--data", a.data, "Fashion-MNIST's IDX files")->capture_default_str();
+  app.add_option("--data", a.data, "the directory of Fashion-MNIST's IDX files")
+      ->capture_default_str();
   app.add_option("--seed", a.seed, "seed of the batch choice, the initial W and the checker")
       ->check(slope::cli::at_least(0))
       ->capture_default_str();

@@ -69,7 +69,8 @@ void add_flags(CLI::App& app, Args& a) {
   app.add_option("--seed", a.seed, "seed for the split, the initial W, the batches and the draws")
       ->check(at_least(0))
       ->capture_default_str();
-  app.add_option("--data", a.data, "Fashion-MNIST's IDX files")->capture_default_str();
+  app.add_option("--data", a.data, "the directory of Fashion-MNIST's IDX files")
+      ->capture_default_str();
   app.add_option("--out", a.out,
                  "directory for the loss histories (linear_classifier_<loss>_<optimizer>.csv)")
       ->capture_default_str();
