@@ -6,19 +6,22 @@
 // Exits non-zero when slope and libtorch disagree (the cross-checks), not when a target is missed.
 // Child mode (the memory row's libtorch side): slope_bench --memory-run torch [--epochs N]; slope's
 // side is the program slope_bench_memory next to this one.
-// Profiling: slope_bench --profile ROW [--side slope|libtorch|floor] [--steps N] runs one side
-// of one row alone, untimed (perf record -e cpu-clock slope_bench --profile mlp --steps 2000).
+// Profiling: slope_bench --profile ROW [--side slope|libtorch|floor|...] [--steps N] runs one
+// contender of one row alone, untimed (perf record -e cpu-clock slope_bench --profile mlp --steps
+// 2000). Both paths build their rows from the one table, rows().
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
+#include "cli.hpp"
 #include "harness.hpp"
 #include "problem.hpp"
 #include "rows.hpp"
@@ -28,18 +31,19 @@ namespace {
 
 struct Options {
   int threads = 1;
-  std::string rows = "softmax,svm,mlp,fullbatch,tiny,numgrad,memory";
+  std::vector<std::string> rows;  // empty: every row
   bool quick = false;
   std::string markdown;
   std::string missed;  // file for the keys of the rows that miss a target
   std::string example;
   std::string self;
-  std::string profile;  // run one side of one row alone, untimed (under a profiler)
+  std::string profile;  // run one contender of one row alone, untimed (under a profiler)
   std::string side = "slope";
   int steps = 200;
   bool cpu_clock = false;
   int rounds = 21;
   double chunk_ms = 20;
+  std::vector<std::string> skip;  // contenders left out of the timing, to see how they disturb
 };
 
 struct Row {
@@ -55,8 +59,26 @@ struct Row {
   std::string vs_floor, vs_torch, verdict;
 };
 
-bool wanted(const Options& o, const char* key) {
-  return ("," + o.rows + ",").find(std::string(",") + key + ",") != std::string::npos;
+// A contender not made yet: the profile makes only the one it runs.
+struct Maker {
+  std::string name;
+  std::function<Runner()> make;  // empty: the contender cannot run this row (the floor of tiny)
+};
+
+// One row of the table: what it measures, its targets, its contenders, its cross-check, its timing.
+struct RowSpec {
+  std::string key;
+  std::string work;
+  bool full_data = false;  // all 60,000 training rows (else the first 8,192)
+  double max_vs_floor = 0, min_vs_torch = 0;
+  std::function<std::vector<Maker>(const Problem&)> contenders;  // slope, libtorch, floor, ...
+  std::function<void(Row&)> check;                               // before the timing
+  double chunk_scale = 1;            // times the calibrated chunk; 0: one step per round
+  int rounds = 0, quick_rounds = 0;  // 0: --rounds (5 with --quick)
+};
+
+bool wanted(const Options& o, const std::string& key) {
+  return o.rows.empty() || std::find(o.rows.begin(), o.rows.end(), key) != o.rows.end();
 }
 
 std::string fmt_ratio(double r) {
@@ -96,14 +118,10 @@ void check_training(Row& row, int steps, double tol) {
               (row.check_ok ? "" : " (FAILED)");
 }
 
-// Contenders left out of the timing (--skip libtorch,floor), to see how they disturb each other.
-std::string g_skip;
-
-void measure(Row& row, double chunk_seconds, int rounds) {
+void measure(Row& row, const std::vector<std::string>& skip, double chunk_seconds, int rounds) {
   std::vector<Contender*> cs;
   for (auto& c : row.cs)
-    if (c.present() && ("," + g_skip + ",").find("," + c.name + ",") == std::string::npos)
-      cs.push_back(&c);
+    if (c.present() && std::find(skip.begin(), skip.end(), c.name) == skip.end()) cs.push_back(&c);
   calibrate(cs, chunk_seconds);
   time_interleaved(cs, rounds);
   const Contender &s = row.cs[0], &t = row.cs[1], &f = row.cs[2];
@@ -117,7 +135,7 @@ void measure(Row& row, double chunk_seconds, int rounds) {
     verdicts.push_back(vs_floor <= row.max_vs_floor ? "met" : "MISSED (floor)");
   if (row.min_vs_torch > 0 && !std::isnan(vs_torch))
     verdicts.push_back(vs_torch >= row.min_vs_torch ? "met" : "MISSED (libtorch)");
-  if (!have_s) verdicts.push_back("slope cannot run it yet");
+  if (!have_s) verdicts.push_back("slope not timed");
   if (!row.check_ok) verdicts.push_back("CHECK FAILED");
   for (const auto& v : verdicts) row.verdict += (row.verdict.empty() ? "" : ", ") + v;
   if (row.verdict.empty()) row.verdict = "-";
@@ -153,22 +171,137 @@ TrainWork train_work(const Problem& p, std::size_t batch, std::size_t batches, s
   return w;
 }
 
-// slope's runner first: libtorch and the floor then read slope's batch tensors, so that all three
-// stream the same memory (separate copies would double the working set and make whichever runs
-// after another pay for the other's cache misses).
-Row train_row(const std::string& key, const std::string& work, TrainWork w, double max_vs_floor,
-              double min_vs_torch) {
-  Row r;
-  r.key = key;
-  r.work = work;
-  Runner s = slope_train(w);
-  w.x = s.batches;
-  r.cs = {{"slope", std::move(s)},
-          {"libtorch", torch_train(w)},
-          {"floor", floor_train(w)},
-          {"floor, one cblas call per product", floor_train(w, true)}};
+// slope's runner is made first: libtorch and the floor then read slope's batch tensors, so that
+// all three stream the same memory (separate copies would double the working set and make
+// whichever runs after another pay for the other's cache misses). Made alone (a profile), each
+// reads the problem's rows.
+std::vector<Maker> train_contenders(TrainWork work) {
+  auto w = std::make_shared<TrainWork>(std::move(work));
+  return {{"slope",
+           [w] {
+             Runner s = slope_train(*w);
+             w->x = s.batches;
+             return s;
+           }},
+          {"libtorch", [w] { return torch_train(*w); }},
+          {"floor", [w] { return floor_train(*w); }},
+          {"floor, one cblas call per product", [w] { return floor_train(*w, true); }}};
+}
+
+RowSpec row_spec(std::string key, std::string work, double max_vs_floor, double min_vs_torch) {
+  RowSpec r;
+  r.key = std::move(key);
+  r.work = std::move(work);
   r.max_vs_floor = max_vs_floor;
   r.min_vs_torch = min_vs_torch;
+  return r;
+}
+
+RowSpec train_row(std::string key, std::string work, std::size_t batch, std::size_t hidden,
+                  LossKind loss, float lr, double max_vs_floor, double min_vs_torch) {
+  RowSpec r = row_spec(std::move(key), std::move(work), max_vs_floor, min_vs_torch);
+  r.full_data = batch == 60000;
+  const std::size_t batches = r.full_data ? 1 : 8192 / batch;
+  r.contenders = [=](const Problem& p) {
+    return train_contenders(train_work(p, batch, batches, hidden, loss, lr));
+  };
+  const int steps = r.full_data ? 2 : 10;
+  r.check = [steps](Row& row) { check_training(row, steps, 1e-4); };
+  return r;
+}
+
+RowSpec tiny_row() {
+  RowSpec r =
+      row_spec("tiny", "tiny graph ((a*b + c).relu()).sum(), 2x2, forward + backward", 0, 10);
+  r.contenders = [](const Problem&) {
+    return std::vector<Maker>{{"slope", slope_tiny}, {"libtorch", torch_tiny}, {"floor", {}}};
+  };
+  r.check = [](Row& row) {
+    if (!row.cs[1].present()) return;
+    const double d = max_rel_diff(row.cs[0].runner.state(), row.cs[1].runner.state());
+    const double v = std::abs(row.cs[0].runner.step() - row.cs[1].runner.step());
+    row.check_ok = d <= 1e-6 && v <= 1e-6;
+    row.check =
+        "value and gradients rel diff " + fmt_g(std::max(d, v)) + (row.check_ok ? "" : " (FAILED)");
+  };
+  return r;
+}
+
+RowSpec numgrad_row() {
+  RowSpec r = row_spec(
+      "numgrad", "numeric gradient, 7,850 parameters, batch 64, float64 (central differences)", 0,
+      1.0);
+  r.contenders = [](const Problem& p) {
+    auto w = std::make_shared<NumgradWork>();
+    w->data = &p;
+    w->batch = 64;
+    w->h = 1e-5;
+    w->w = widen(init_weights(p.d, p.c, 11, 0.01f));
+    w->b.assign(p.c, 0.0);
+    return std::vector<Maker>{{"slope", [w] { return slope_numgrad(*w); }},
+                              {"libtorch", [w] { return torch_numgrad(*w); }},
+                              {"floor", [w] { return floor_numgrad(*w); }},
+                              {"slope::gradcheck", [w] { return slope_numgrad_checker(*w); }}};
+  };
+  r.check = [](Row& row) {
+    if (row.cs[0].present() && row.cs[1].present()) {
+      row.cs[0].runner.step();
+      row.cs[1].runner.step();
+      const double d = max_rel_diff(row.cs[0].runner.state(), row.cs[1].runner.state());
+      row.check_ok = d <= 1e-6;
+      row.check = "numeric gradients abs diff " + fmt_g(d);
+    }
+    if (row.cs[3].present()) {
+      row.cs[3].runner.step();
+      const auto st = row.cs[3].runner.state();
+      row.check += "; gradcheck " + std::string(st[0] == 1.0 ? "ok" : "FAILED") + " on " +
+                   std::to_string(static_cast<long>(st[1])) + " coordinates";
+      row.check_ok = row.check_ok && st[0] == 1.0;
+    }
+  };
+  r.chunk_scale = 0;
+  r.rounds = 5;
+  r.quick_rounds = 2;
+  return r;
+}
+
+// The table: every timed row, in the order they run and print. (The memory rows, measured in
+// child processes, follow them: see memory_rows.)
+const std::vector<RowSpec>& rows() {
+  static const std::vector<RowSpec> table = [] {
+    std::vector<RowSpec> t;
+    t.push_back(train_row("softmax", "softmax SGD step, batch 128 (784 -> 10)", 128, 0,
+                          LossKind::softmax, 0.1f, 1.25, 1.8));
+    t.push_back(train_row("svm", "SVM SGD step, batch 128 (784 -> 10; libtorch multi_margin_loss)",
+                          128, 0, LossKind::svm, 0.01f, 1.25, 1.6));
+    t.push_back(train_row("mlp", "MLP 784-256-10 ReLU SGD step, batch 128", 128, 256,
+                          LossKind::softmax, 0.05f, 1.15, 0));
+    t.back().chunk_scale = 2;
+    t.push_back(train_row("fullbatch", "full-batch gradient-descent step, 60,000 (softmax)", 60000,
+                          0, LossKind::softmax, 0.5f, 1.1, 0));
+    t.back().chunk_scale = 0;
+    t.back().rounds = 9;
+    t.back().quick_rounds = 3;
+    t.push_back(tiny_row());
+    t.push_back(numgrad_row());
+    return t;
+  }();
+  return table;
+}
+
+const RowSpec* find_row(const std::string& key) {
+  for (const auto& r : rows())
+    if (r.key == key) return &r;
+  return nullptr;
+}
+
+Row make_row(const RowSpec& spec, const Problem& p) {
+  Row r;
+  r.key = spec.key;
+  r.work = spec.work;
+  r.max_vs_floor = spec.max_vs_floor;
+  r.min_vs_torch = spec.min_vs_torch;
+  for (auto& m : spec.contenders(p)) r.cs.emplace_back(m.name, m.make ? m.make() : Runner{});
   return r;
 }
 
@@ -225,7 +358,7 @@ std::vector<Row> memory_rows(const Options& o) {
   r.vs_floor = fmt_ratio(slope_peak / data_mb);
   r.vs_torch = fmt_ratio(torch_peak / slope_peak);
   r.check = "slope " + slope_note + (torch_note.empty() ? "" : "; libtorch " + torch_note);
-  r.verdict = std::isnan(slope_peak)        ? "slope cannot run it yet"
+  r.verdict = std::isnan(slope_peak)        ? "did not run"
               : !flat                       ? "MISSED (grows)"
               : slope_peak <= 1.5 * data_mb ? "met"
                                             : "MISSED";
@@ -236,7 +369,7 @@ std::vector<Row> memory_rows(const Options& o) {
     const std::string program = o.example.substr(0, o.example.find(' '));
     e.work = "peak memory, `" + program.substr(program.find_last_of('/') + 1) +
              o.example.substr(program.size()) + "`";
-    std::vector<std::string> argv{dir + "slope_bench_memory", "--measure"};
+    std::vector<std::string> argv{dir + "slope_bench_memory", "--measure", "--"};
     std::istringstream words(o.example);
     for (std::string w; words >> w;) argv.push_back(w);
     std::string note;
@@ -281,29 +414,14 @@ void print_table(std::ostream& out, const std::vector<Row>& rows, const Options&
   }
 }
 
-// Runs one side of one row `o.steps` times with nothing else in the process (under a profiler).
+// Runs one contender of one row `o.steps` times with nothing else in the process (under a
+// profiler).
 int profile(const Options& o) {
-  const Problem p = load_problem(o.profile == "fullbatch" ? 60000 : 8192);
+  const RowSpec& spec = *find_row(o.profile);
+  const Problem p = load_problem(spec.full_data ? 60000 : 8192, o.quick);
   Runner r;
-  const bool torch = o.side == "libtorch", floor = o.side == "floor";
-  auto train = [&](const TrainWork& w) {
-    return torch ? torch_train(w) : floor ? floor_train(w) : slope_train(w);
-  };
-  if (o.profile == "softmax") r = train(train_work(p, 128, 64, 0, LossKind::softmax, 0.1f));
-  if (o.profile == "svm") r = train(train_work(p, 128, 64, 0, LossKind::svm, 0.01f));
-  if (o.profile == "mlp") r = train(train_work(p, 128, 64, 256, LossKind::softmax, 0.05f));
-  if (o.profile == "fullbatch") r = train(train_work(p, 60000, 1, 0, LossKind::softmax, 0.5f));
-  if (o.profile == "tiny") r = torch ? torch_tiny() : slope_tiny();
-  if (o.profile == "numgrad" || o.profile == "gradcheck") {
-    NumgradWork w;
-    w.data = &p;
-    w.w = widen(init_weights(p.d, p.c, 11, 0.01f));
-    w.b.assign(p.c, 0.0);
-    r = torch                      ? torch_numgrad(w)
-        : floor                    ? floor_numgrad(w)
-        : o.profile == "gradcheck" ? slope_numgrad_checker(w)
-                                   : slope_numgrad(w);
-  }
+  for (auto& m : spec.contenders(p))
+    if (m.name == o.side && m.make) r = m.make();
   if (!r.step) {
     std::fprintf(stderr, "slope_bench: nothing to profile for %s on %s\n", o.profile.c_str(),
                  o.side.c_str());
@@ -324,107 +442,32 @@ int run(const Options& o) {
   std::printf("slope_bench: %d thread(s), %s time; BLAS: %s; libtorch: %s\n", o.threads,
               o.cpu_clock ? "process CPU" : "wall", floor_blas_config().c_str(),
               torch_version().c_str());
-  const bool need_full = wanted(o, "fullbatch");
-  const Problem p = load_problem(need_full ? 60000 : 8192);
+  bool need_full = false;
+  for (const auto& spec : rows()) need_full = need_full || (wanted(o, spec.key) && spec.full_data);
+  const Problem p = load_problem(need_full ? 60000 : 8192, o.quick);
   std::printf("data: %s, %zu rows\n", p.source.c_str(), p.n);
-  const std::size_t batches = 8192 / 128;
-  std::vector<Row> rows;
-  auto done = [&rows]() {
-    const Row& r = rows.back();
+  std::vector<Row> done;
+  for (const auto& spec : rows()) {
+    if (!wanted(o, spec.key)) continue;
+    done.push_back(make_row(spec, p));
+    Row& r = done.back();
+    spec.check(r);
+    const int n = spec.rounds == 0 ? rounds : o.quick ? spec.quick_rounds : spec.rounds;
+    measure(r, o.skip, chunk * spec.chunk_scale, n);
     std::printf("  %-60s slope %-24s torch %-24s floor %-24s %s\n", r.work.c_str(),
                 r.cells[0].c_str(), r.cells[1].c_str(), r.cells[2].c_str(), r.verdict.c_str());
     std::fflush(stdout);
-  };
-
-  if (wanted(o, "softmax")) {
-    rows.push_back(train_row("softmax", "softmax SGD step, batch 128 (784 -> 10)",
-                             train_work(p, 128, batches, 0, LossKind::softmax, 0.1f), 1.25, 1.8));
-    check_training(rows.back(), 10, 1e-4);
-    measure(rows.back(), chunk, rounds);
-    done();
-  }
-  if (wanted(o, "svm")) {
-    rows.push_back(train_row("svm",
-                             "SVM SGD step, batch 128 (784 -> 10; libtorch multi_margin_loss)",
-                             train_work(p, 128, batches, 0, LossKind::svm, 0.01f), 1.25, 1.6));
-    check_training(rows.back(), 10, 1e-4);
-    measure(rows.back(), chunk, rounds);
-    done();
-  }
-  if (wanted(o, "mlp")) {
-    rows.push_back(train_row("mlp", "MLP 784-256-10 ReLU SGD step, batch 128",
-                             train_work(p, 128, batches, 256, LossKind::softmax, 0.05f), 1.15, 0));
-    check_training(rows.back(), 10, 1e-4);
-    measure(rows.back(), chunk * 2, rounds);
-    done();
-  }
-  if (need_full) {
-    rows.push_back(train_row("fullbatch", "full-batch gradient-descent step, 60,000 (softmax)",
-                             train_work(p, 60000, 1, 0, LossKind::softmax, 0.5f), 1.1, 0));
-    check_training(rows.back(), 2, 1e-4);
-    measure(rows.back(), 0, o.quick ? 3 : 9);
-    done();
-  }
-  if (wanted(o, "tiny")) {
-    Row r;
-    r.key = "tiny";
-    r.work = "tiny graph ((a*b + c).relu()).sum(), 2x2, forward + backward";
-    r.cs = {{"slope", slope_tiny()}, {"libtorch", torch_tiny()}, {"floor", {}}};
-    r.min_vs_torch = 10;
-    if (r.cs[1].present()) {
-      const double d = max_rel_diff(r.cs[0].runner.state(), r.cs[1].runner.state());
-      const double v = std::abs(r.cs[0].runner.step() - r.cs[1].runner.step());
-      r.check_ok = d <= 1e-6 && v <= 1e-6;
-      r.check =
-          "value and gradients rel diff " + fmt_g(std::max(d, v)) + (r.check_ok ? "" : " (FAILED)");
-    }
-    rows.push_back(std::move(r));
-    measure(rows.back(), chunk, rounds);
-    done();
-  }
-  if (wanted(o, "numgrad")) {
-    NumgradWork w;
-    w.data = &p;
-    w.batch = 64;
-    w.h = 1e-5;
-    w.w = widen(init_weights(p.d, p.c, 11, 0.01f));
-    w.b.assign(p.c, 0.0);
-    Row r;
-    r.key = "numgrad";
-    r.work = "numeric gradient, 7,850 parameters, batch 64, float64 (central differences)";
-    r.cs = {{"slope", slope_numgrad(w)},
-            {"libtorch", torch_numgrad(w)},
-            {"floor", floor_numgrad(w)},
-            {"slope::gradcheck", slope_numgrad_checker(w)}};
-    r.min_vs_torch = 1.0;
-    if (r.cs[0].present() && r.cs[1].present()) {
-      r.cs[0].runner.step();
-      r.cs[1].runner.step();
-      const double d = max_rel_diff(r.cs[0].runner.state(), r.cs[1].runner.state());
-      r.check_ok = d <= 1e-6;
-      r.check = "numeric gradients abs diff " + fmt_g(d);
-    }
-    if (r.cs[3].present()) {
-      r.cs[3].runner.step();
-      const auto st = r.cs[3].runner.state();
-      r.check += "; gradcheck " + std::string(st[0] == 1.0 ? "ok" : "FAILED") + " on " +
-                 std::to_string(static_cast<long>(st[1])) + " coordinates";
-      r.check_ok = r.check_ok && st[0] == 1.0;
-    }
-    rows.push_back(std::move(r));
-    measure(rows.back(), 0, o.quick ? 2 : 5);
-    done();
   }
   if (wanted(o, "memory")) {
     for (auto& r : memory_rows(o)) {
       std::printf("  %-60s slope %s torch %s (%s)\n", r.work.c_str(), r.cells[0].c_str(),
                   r.cells[1].c_str(), r.check.c_str());
-      rows.push_back(std::move(r));
+      done.push_back(std::move(r));
     }
   }
 
   std::ostringstream table;
-  print_table(table, rows, o);
+  print_table(table, done, o);
   std::printf("\n%s", table.str().c_str());
   if (!o.markdown.empty()) {
     std::ofstream f(o.markdown);
@@ -432,18 +475,66 @@ int run(const Options& o) {
   }
   if (!o.missed.empty()) {
     std::ofstream f(o.missed);
-    for (const auto& r : rows)
+    for (const auto& r : done)
       if (r.verdict.find("MISSED") != std::string::npos) f << r.key << "\n";
   }
   bool ok = true;
-  for (const auto& r : rows) ok = ok && r.check_ok;
+  for (const auto& r : done) ok = ok && r.check_ok;
   return ok ? 0 : 1;
+}
+
+void add_flags(CLI::App& app, Options& o, std::string& memory_run, int& epochs) {
+  using namespace slope::cli;
+  std::vector<std::string> keys;
+  for (const auto& r : rows()) keys.push_back(r.key);
+  app.add_option("--threads", o.threads, "BLAS and libtorch threads (default OPENBLAS_NUM_THREADS)")
+      ->check(at_least(1))
+      ->capture_default_str();
+  keys.push_back("memory");
+  app.add_option("--rows", o.rows, "the rows to run, comma-separated (default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(keys));
+  app.add_flag("--quick", o.quick,
+               "few rounds and short chunks (the test suite's run); synthetic data when "
+               "Fashion-MNIST is not installed");
+  app.add_option("--markdown", o.markdown, "also write the table to FILE");
+  app.add_option("--missed", o.missed, "write the keys of the rows that miss a target to FILE");
+  app.add_option("--example", o.example,
+                 "\"PROGRAM ARGS...\": a program whose peak memory the memory row also measures");
+  std::string clock = "wall";
+  app.add_option("--clock", clock, "what times the steps: wall time or this process's CPU time")
+      ->check(CLI::IsMember({"wall", "cpu"}))
+      ->capture_default_str()
+      ->each([&o](const std::string& c) { o.cpu_clock = c == "cpu"; });
+  app.add_option("--rounds", o.rounds, "timed rounds per row")
+      ->check(at_least(1))
+      ->capture_default_str();
+  app.add_option("--chunk-ms", o.chunk_ms, "milliseconds per contender per round")
+      ->check(positive())
+      ->capture_default_str();
+  app.add_option("--skip", o.skip, "contenders left out of the timing, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"slope", "libtorch", "floor", "slope::gradcheck"}));
+  keys.pop_back();
+  app.add_option("--profile", o.profile, "run one contender of ROW alone, untimed")
+      ->check(CLI::IsMember(keys));
+  app.add_option("--side", o.side,
+                 "--profile's contender: slope, libtorch, floor, or a variant (slope::gradcheck)")
+      ->capture_default_str();
+  app.add_option("--steps", o.steps, "--profile's steps")
+      ->check(at_least(1))
+      ->capture_default_str();
+  app.add_option("--memory-run", memory_run, "child mode: the memory row's libtorch side")
+      ->check(CLI::IsMember({"torch"}));
+  app.add_option("--epochs", epochs, "--memory-run's epochs")
+      ->check(at_least(1))
+      ->capture_default_str();
 }
 
 }  // namespace
 }  // namespace bench
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   bench::Options o;
   // This program's own path, for the memory row's children (argv[0] may be a bare name).
   char self[4096];
@@ -453,57 +544,13 @@ int main(int argc, char** argv) {
     o.threads = std::max(1, std::atoi(env));
   std::string memory_run;
   int epochs = 2;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "slope_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--threads")
-      o.threads = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--rows")
-      o.rows = next();
-    else if (a == "--quick")
-      o.quick = true;
-    else if (a == "--markdown")
-      o.markdown = next();
-    else if (a == "--rounds")
-      o.rounds = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--chunk-ms")
-      o.chunk_ms = std::atof(next().c_str());
-    else if (a == "--skip")
-      bench::g_skip = next();
-    else if (a == "--missed")
-      o.missed = next();
-    else if (a == "--example")
-      o.example = next();
-    else if (a == "--memory-run")
-      memory_run = next();
-    else if (a == "--clock")
-      o.cpu_clock = next() == "cpu";
-    else if (a == "--profile")
-      o.profile = next();
-    else if (a == "--side")
-      o.side = next();
-    else if (a == "--steps")
-      o.steps = std::atoi(next().c_str());
-    else if (a == "--epochs")
-      epochs = std::atoi(next().c_str());
-    else {
-      std::fprintf(
-          stderr,
-          "usage: slope_bench [--threads N] [--rows LIST] [--quick] [--markdown FILE] [--missed "
-          "FILE] "
-          "[--example \"PROGRAM ARGS\"] [--clock wall|cpu]\n       slope_bench --memory-run torch "
-          "[--epochs N]\n       slope_bench --profile ROW [--side slope|libtorch|floor] "
-          "[--steps N]\n");
-      return a == "--help" ? 0 : 2;
-    }
-  }
+  CLI::App app{"slope, libtorch and the bare BLAS products side by side.", "slope_bench"};
+  bench::add_flags(app, o, memory_run, epochs);
+  if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
   if (memory_run == "torch") return bench::torch_memory_run(epochs);
   if (!o.profile.empty()) return bench::profile(o);
   return bench::run(o);
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "slope_bench: %s\n", e.what());
+  return 2;
 }

@@ -6,16 +6,20 @@
 //   slope_bench_memory [--epochs N]
 // It also measures other programs (the examples) from a small process, since a child's ru_maxrss
 // starts from its spawner's peak on Linux:
-//   slope_bench_memory --measure PROGRAM ARGS...   prints "peak X MB" (wait4's ru_maxrss)
+//   slope_bench_memory --measure -- PROGRAM ARGS...   prints "peak X MB" (wait4's ru_maxrss)
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <numeric>
 #include <random>
 #include <spawn.h>
+#include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <vector>
 
+#include <fmt/format.h>
+
+#include "cli.hpp"
 #include "problem.hpp"
 #include <slope/slope.hpp>
 
@@ -34,12 +38,7 @@ int measure(char** argv) {
   std::printf("peak %.1f MB\n", static_cast<double>(usage.ru_maxrss) * 1024.0 / 1e6);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 }
-}  // namespace
 
-#if __has_include(<slope/ops/loss.hpp>)
-#include <slope/ops/loss.hpp>
-
-namespace {
 using slope::Array;
 using slope::Shape;
 using slope::Tensor;
@@ -55,17 +54,17 @@ void sgd_update(Variable& p, float lr) {
 int run(int epochs) {
   const std::size_t n = 60000, d = 784, c = 10, batch = 128;
   // Filled row by row while decoding: the compressed file never sits in memory whole.
-  Array<float> x(Shape{n, d});
-  slope::Labels labels;
-  if (!bench::for_each_image(
-          bench::data_dir(), labels,
-          [](void* ctx, std::size_t row, const float* px) {
-            std::copy(px, px + 784, static_cast<float*>(ctx) + row * 784);
-          },
-          x.data())) {
-    std::printf("no data set in %s\n", bench::data_dir().c_str());
-    return 2;
-  }
+  Array<float> x;
+  const slope::Labels labels =
+      bench::read_train_set(bench::data_dir(), [&x, n, d](std::size_t rows, std::size_t dim) {
+        if (rows != n || dim != d)
+          throw slope::ValueError(
+              fmt::format("slope_bench_memory: {} images of {} pixels, not "
+                          "Fashion-MNIST's {} of {}",
+                          rows, dim, n, d));
+        x = Array<float>(Shape{n, d});
+        return x.data();
+      });
   std::printf("loaded %.1f MB\n", bench::current_rss_mb());
   const auto w0 = bench::init_weights(d, c, 11, 0.01f);
   Array<float> w_init(Shape{d, c});
@@ -101,18 +100,33 @@ int run(int epochs) {
 }
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc > 2 && std::strcmp(argv[1], "--measure") == 0) return measure(argv + 2);
+int main(int argc, char** argv) try {
+  CLI::App app{"slope's side of slope_bench's peak-memory row, or the peak memory of a program.",
+               "slope_bench_memory"};
   int epochs = 2;
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::atoi(argv[i + 1]);
+  bool measure_it = false;
+  std::vector<std::string> command;
+  app.add_option("--epochs", epochs, "training epochs")
+      ->check(slope::cli::at_least(1))
+      ->capture_default_str();
+  app.add_flag("--measure", measure_it,
+               "run the command after `--` and print its peak memory (wait4's ru_maxrss)");
+  app.add_option("command", command, "with --measure: PROGRAM ARGS...");
+  if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
+  if (measure_it != !command.empty()) {
+    std::fprintf(stderr,
+                 "slope_bench_memory: --measure needs a command after `--`, and a command "
+                 "needs --measure (see --help)\n");
+    return slope::cli::kUsageError;
+  }
+  if (measure_it) {
+    std::vector<char*> args;
+    for (auto& word : command) args.push_back(word.data());
+    args.push_back(nullptr);
+    return measure(args.data());
+  }
   return run(epochs);
-}
-
-#else
-int main(int argc, char** argv) {
-  if (argc > 2 && std::strcmp(argv[1], "--measure") == 0) return measure(argv + 2);
-  std::printf("slope has no loss nodes yet\n");
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "slope_bench_memory: %s\n", e.what());
   return 2;
 }
-#endif

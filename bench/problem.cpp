@@ -2,96 +2,85 @@
 #include "problem.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <random>
-#include <stdexcept>
 
-#include <zlib.h>
+#include <fmt/format.h>
+
+#include <slope/slope.hpp>
 
 namespace bench {
 
 namespace {
-std::uint32_t read_be32(gzFile f) {
-  unsigned char b[4];
-  if (gzread(f, b, 4) != 4) throw std::runtime_error("bench: truncated IDX header");
-  return (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) |
-         std::uint32_t(b[3]);
-}
-
-struct Gz {
-  gzFile f;
-  explicit Gz(const std::string& path) : f(gzopen(path.c_str(), "rb")) {}
-  ~Gz() {
-    if (f) gzclose(f);
-  }
-  Gz(const Gz&) = delete;
-  Gz& operator=(const Gz&) = delete;
-};
-
-void store_row(void* ctx, std::size_t row, const float* pixels) {
-  auto* p = static_cast<Problem*>(ctx);
-  std::copy(pixels, pixels + p->d, p->x.begin() + static_cast<std::ptrdiff_t>(row * p->d));
+std::string train_file(const std::string& dir, const char* name) {
+  const std::string path = slope::find_idx_file(dir, name);
+  if (path.empty())
+    throw slope::ValueError(fmt::format("bench: '{}' has no '{}.gz' or '{}'", dir, name, name));
+  return path;
 }
 }  // namespace
 
 std::string data_dir() {
   const char* env = std::getenv("SLOPE_FASHION_MNIST");
-  return env ? env : "/usr/share/datasets/fashion-mnist";
+  return env ? env : slope::kFashionMnistDir;
 }
 
-bool for_each_image(const std::string& dir, std::vector<std::int64_t>& labels,
-                    void (*f)(void* ctx, std::size_t row, const float* pixels), void* ctx) {
-  Gz images(dir + "/train-images-idx3-ubyte.gz");
-  Gz label_file(dir + "/train-labels-idx1-ubyte.gz");
-  if (!images.f || !label_file.f) return false;
-  if (read_be32(images.f) != 0x803 || read_be32(label_file.f) != 0x801)
-    throw std::runtime_error("bench: unexpected IDX magic in " + dir);
-  const std::size_t n = read_be32(images.f);
-  const std::size_t d = std::size_t(read_be32(images.f)) * read_be32(images.f);
-  if (read_be32(label_file.f) != n) throw std::runtime_error("bench: label count differs");
-  std::vector<unsigned char> raw_labels(n);
-  if (gzread(label_file.f, raw_labels.data(), static_cast<unsigned>(n)) != static_cast<int>(n))
-    throw std::runtime_error("bench: truncated label file");
-  labels.assign(raw_labels.begin(), raw_labels.end());
-  std::vector<unsigned char> raw(d);
-  std::vector<float> pixels(d);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (gzread(images.f, raw.data(), static_cast<unsigned>(d)) != static_cast<int>(d))
-      throw std::runtime_error("bench: truncated image file");
-    for (std::size_t j = 0; j < d; ++j) pixels[j] = static_cast<float>(raw[j]) / 255.0f;
-    f(ctx, i, pixels.data());
+std::vector<std::int64_t> read_train_set(
+    const std::string& dir, const std::function<float*(std::size_t n, std::size_t d)>& storage) {
+  const std::string images = train_file(dir, "train-images-idx3-ubyte");
+  const std::string labels_path = train_file(dir, "train-labels-idx1-ubyte");
+  slope::Labels labels = slope::read_idx_labels(labels_path);
+  // The first image's header gives the pixel count, so that the storage is made before the data.
+  const slope::IdxArray header =
+      slope::read_idx(images, slope::kIdxImagesMagic, 1, [](auto, auto, auto) {});
+  const std::size_t n = labels.size(), d = header.dims[1] * header.dims[2];
+  float* x = storage(n, d);
+  const slope::IdxArray all = slope::read_idx(
+      images, slope::kIdxImagesMagic, 0,
+      [x, end = n * d](std::size_t offset, const std::uint8_t* bytes, std::size_t count) {
+        for (std::size_t k = 0; k < count && offset + k < end; ++k)
+          x[offset + k] = static_cast<float>(bytes[k]) / 255.0f;
+      });
+  if (all.dims[0] != n)  // the images past the labels, if any, were not stored
+    throw slope::ValueError(fmt::format("bench: '{}' holds {} images but '{}' holds {} labels",
+                                        images, all.dims[0], labels_path, n));
+  return labels;
+}
+
+Problem load_problem(std::size_t n, bool allow_synthetic, std::uint64_t seed) {
+  const std::string dir = data_dir();
+  const slope::DataSource source = slope::choose_data_source(dir, allow_synthetic);
+  Problem p;
+  p.d = 784;
+  p.c = 10;
+  if (source.synthetic) {
+    std::printf("%s\n", source.note.c_str());
+    p.n = std::min<std::size_t>(n, 60000);
+    const slope::Dataset d = slope::gaussian_blobs(p.n, p.d, p.c, seed + 100, seed + 101);
+    p.x.assign(d.x.data<float>(), d.x.data<float>() + d.x.size());
+    p.y = d.y;
+    p.source = "synthetic data of Fashion-MNIST's shape (10 Gaussian blobs; " + dir + " not found)";
+    return p;
   }
-  return true;
-}
-
-Problem load_problem(std::size_t n, std::uint64_t seed) {
   Problem all;
-  all.d = 784;
   all.c = 10;
-  all.n = 60000;
-  all.x.resize(all.n * all.d);
-  if (for_each_image(data_dir(), all.y, store_row, &all)) {
-    all.source = "Fashion-MNIST train (" + data_dir() + ")";
-  } else {
-    std::mt19937_64 rng(seed + 100);
-    std::uniform_real_distribution<float> pixel(0.0f, 1.0f);
-    for (auto& v : all.x) v = pixel(rng);
-    all.y.resize(all.n);
-    for (std::size_t i = 0; i < all.n; ++i) all.y[i] = static_cast<std::int64_t>(rng() % all.c);
-    all.source = "random data of Fashion-MNIST's shape (" + data_dir() + " not found)";
-  }
+  all.y = read_train_set(dir, [&all](std::size_t rows, std::size_t d) {
+    all.n = rows;
+    all.d = d;
+    all.x.resize(rows * d);
+    return all.x.data();
+  });
   // One seeded shuffle: batch k is rows [k B, (k + 1) B) of the result, for every contender.
   std::vector<std::size_t> order(all.n);
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
-  Problem p;
   p.n = std::min(n, all.n);
   p.d = all.d;
-  p.c = all.c;
-  p.source = all.source;
+  p.source = "Fashion-MNIST train (" + dir + ")";
   p.x.resize(p.n * p.d);
   p.y.resize(p.n);
   for (std::size_t i = 0; i < p.n; ++i) {

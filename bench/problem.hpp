@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The benchmark's data: Fashion-MNIST (or random data of the same shape), shuffled once with a
-// fixed seed so that every contender sees the same batches in the same order, and the initial
-// parameters every contender starts from.
+// The benchmark's data: Fashion-MNIST (or, for --quick, synthetic data of the same shape), shuffled
+// once with a fixed seed so that every contender sees the same batches in the same order, and the
+// initial parameters every contender starts from.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,20 +17,23 @@ struct Problem {
   std::size_t n = 0, d = 0, c = 0;
   std::vector<float> x;
   std::vector<std::int64_t> y;
-  std::string source;  // "Fashion-MNIST train (/usr/share/...)" or "random"
+  std::string source;  // "Fashion-MNIST train (/usr/share/...)" or "synthetic ..."
 
   const float* row(std::size_t i) const { return x.data() + i * d; }
 };
 
-/// The first `n` images of Fashion-MNIST's training set after one seeded shuffle of all 60,000;
-/// random values of the same shape (and a note in `source`) when the files are missing.
-Problem load_problem(std::size_t n, std::uint64_t seed = 1);
+/// The first `n` images of Fashion-MNIST's training set after one seeded shuffle of all 60,000.
+/// When the data set is absent and `allow_synthetic` (--quick), synthetic data of the same shape
+/// instead (data/'s rule and data/'s Gaussian blobs; a note in `source`); a corrupt file is always
+/// an error.
+Problem load_problem(std::size_t n, bool allow_synthetic, std::uint64_t seed = 1);
 
-/// Calls `f(row, pixels)` for each training image in file order with its 784 pixels scaled to
-/// [0, 1], without holding the decompressed file in memory. Returns false when the files are
-/// missing; `labels` receives the labels.
-bool for_each_image(const std::string& dir, std::vector<std::int64_t>& labels,
-                    void (*f)(void* ctx, std::size_t row, const float* pixels), void* ctx);
+/// Fashion-MNIST's training set in `dir`, read by data/'s IDX reader: returns the labels and
+/// scales each image's pixels to [0, 1] straight into `storage(n, d)`, n * d floats row-major, as
+/// the file is decoded (the raw bytes are never held whole). Throws slope::ValueError naming the
+/// directory or the file when one is missing or corrupt.
+std::vector<std::int64_t> read_train_set(
+    const std::string& dir, const std::function<float*(std::size_t n, std::size_t d)>& storage);
 
 /// The data set directory (SLOPE_FASHION_MNIST or Debian's /usr/share/datasets/fashion-mnist).
 std::string data_dir();

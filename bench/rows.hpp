@@ -51,8 +51,8 @@ struct NumgradWork {
   std::vector<double> w, b;
 };
 
-// The three contenders of each row; a factory returns an empty Runner when it cannot run the row
-// (slope before its loss nodes exist).
+// The contenders of each row; a libtorch factory returns an empty Runner when slope_bench was built
+// without libtorch.
 Runner slope_train(const TrainWork& w);
 Runner slope_tiny();
 Runner slope_numgrad(const NumgradWork& w);
@@ -77,9 +77,6 @@ void torch_set_threads(int n);
 /// each epoch) for `epochs` epochs; prints one line per epoch with the resident set size.
 int slope_memory_run(int epochs);
 int torch_memory_run(int epochs);
-
-/// The resident set size of this process now, in MB (VmRSS of /proc/self/status).
-double current_rss_mb();
 
 /// Central differences of `loss` over values[0..n), appended to `grad`. Every contender of the
 /// numeric-gradient row runs this same loop, so the row compares the forward passes, not the loops.

@@ -6,13 +6,6 @@
 #include "rows.hpp"
 #include <slope/slope.hpp>
 
-#if __has_include(<slope/ops/loss.hpp>)
-#include <slope/ops/loss.hpp>
-#define BENCH_SLOPE_HAS_LOSS 1
-#else
-#define BENCH_SLOPE_HAS_LOSS 0
-#endif
-
 namespace bench {
 
 namespace {
@@ -47,16 +40,13 @@ void sgd_update(Variable& p, T lr) {
   p.zero_grad();
 }
 
-#if BENCH_SLOPE_HAS_LOSS
 Variable loss_of(LossKind kind, const Variable& scores, const Labels& y) {
   return kind == LossKind::softmax ? slope::softmax_cross_entropy(scores, y)
                                    : slope::multiclass_svm(scores, y);
 }
-#endif
 }  // namespace
 
-Runner slope_train([[maybe_unused]] const TrainWork& w) {
-#if BENCH_SLOPE_HAS_LOSS
+Runner slope_train(const TrainWork& w) {
   struct State {
     std::vector<Variable> x;
     std::vector<Labels> y;
@@ -102,9 +92,6 @@ Runner slope_train([[maybe_unused]] const TrainWork& w) {
     return out;
   };
   return r;
-#else
-  return {};
-#endif
 }
 
 Runner slope_tiny() {
@@ -141,8 +128,7 @@ Runner slope_tiny() {
   return r;
 }
 
-Runner slope_numgrad([[maybe_unused]] const NumgradWork& w) {
-#if BENCH_SLOPE_HAS_LOSS
+Runner slope_numgrad(const NumgradWork& w) {
   struct State {
     Variable x, w, b;
     Labels y;
@@ -171,13 +157,9 @@ Runner slope_numgrad([[maybe_unused]] const NumgradWork& w) {
   };
   r.state = [st]() { return st->grad; };
   return r;
-#else
-  return {};
-#endif
 }
 
-Runner slope_numgrad_checker([[maybe_unused]] const NumgradWork& w) {
-#if BENCH_SLOPE_HAS_LOSS
+Runner slope_numgrad_checker(const NumgradWork& w) {
   struct State {
     Variable x;
     Labels y;
@@ -211,9 +193,6 @@ Runner slope_numgrad_checker([[maybe_unused]] const NumgradWork& w) {
   // {ok, coordinates checked}
   r.state = [st]() { return std::vector<double>{st->ok ? 1.0 : 0.0, double(st->checked)}; };
   return r;
-#else
-  return {};
-#endif
 }
 
 }  // namespace bench

@@ -162,17 +162,13 @@ Runner torch_numgrad(const NumgradWork& w) {
 }
 
 int torch_memory_run(int epochs) {
-  torch::Tensor x = torch::empty({60000, 784}, torch::kFloat32);
-  std::vector<std::int64_t> labels;
-  if (!for_each_image(
-          data_dir(), labels,
-          [](void* ctx, std::size_t row, const float* px) {
-            std::copy(px, px + 784, static_cast<float*>(ctx) + row * 784);
-          },
-          x.data_ptr<float>())) {
-    std::printf("no data set in %s\n", data_dir().c_str());
-    return 2;
-  }
+  torch::Tensor x;
+  std::vector<std::int64_t> labels =
+      read_train_set(data_dir(), [&x](std::size_t rows, std::size_t d) {
+        x = torch::empty({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(d)},
+                         torch::kFloat32);
+        return x.data_ptr<float>();
+      });
   torch::Tensor y = torch::from_blob(labels.data(), {60000}, torch::kInt64).clone();
   std::printf("loaded %.1f MB\n", current_rss_mb());
   const std::int64_t n = 60000, batch = 128;

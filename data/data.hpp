@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Data sets: IDX files, Fashion-MNIST loading and splits, synthetic sets, a batch's rows.
+// Data sets: IDX files, Fashion-MNIST loading and splits, synthetic sets, a batch's rows, and the
+// one rule for falling back to synthetic data.
 #pragma once
 
+#include "batch.hpp"
 #include "dataset.hpp"
 #include "idx.hpp"
+#include "source.hpp"
+#include "synthetic.hpp"

@@ -6,18 +6,18 @@
 //   2. the cost: the full numeric gradient takes 2 x 7,850 forward passes, timed against one
 //      backward, and the ratio;
 //   3. the same check for the multiclass SVM loss, whose hinge has kinks the checker watches.
-// Fashion-MNIST from --data (default: Debian's dataset-fashion-mnist) when present, else
-// synthetic data. --quick pools the images to 7 x 7 (W 49 x 10, batch 16) for the test suite.
-// Exits non-zero when a check fails.
+// Fashion-MNIST from --data (default: Debian's dataset-fashion-mnist); with --quick, synthetic data
+// when it is not installed. --quick pools the images to 7 x 7 (W 49 x 10, batch 16) for the test
+// suite. Exits non-zero when a check fails.
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "cli.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -31,35 +31,15 @@ struct Args {
   std::uint64_t seed = 7;
 };
 
-constexpr const char* kUsage = R"(usage: gradient_check [--quick] [--data DIR] [--seed N]
-  --quick      a small model (7 x 7 pooled images, batch 16): the test suite's run
-  --data DIR   Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist);
-               synthetic data when the files are absent
-  --seed N     seed of the batch choice, the initial W and the checker (default 7)
-)";
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&] {
-      if (i + 1 >= argc) throw ValueError(fmt::format("gradient_check: {} needs a value", flag));
-      return std::string(argv[++i]);
-    };
-    if (flag == "--quick") {
-      a.quick = true;
-    } else if (flag == "--data") {
-      a.data = value();
-    } else if (flag == "--seed") {
-      a.seed = std::stoull(value());
-    } else if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", kUsage);
-      std::exit(0);
-    } else {
-      throw ValueError(fmt::format("gradient_check: unknown flag '{}'\n{}", flag, kUsage));
-    }
-  }
-  return a;
+void add_flags(CLI::App& app, Args& a) {
+  app.add_flag("--quick", a.quick,
+               "a small model (7 x 7 pooled images, batch 16): the test suite's run; synthetic "
+               "data when Fashion-MNIST is not installed");
+  app.add_option("--data", a.data, "the directory of Fashion-MNIST's IDX files")
+      ->capture_default_str();
+  app.add_option("--seed", a.seed, "seed of the batch choice, the initial W and the checker")
+      ->check(slope::cli::at_least(0))
+      ->capture_default_str();
 }
 
 struct CheckBatch {
@@ -79,26 +59,24 @@ Tensor pool(const Tensor& x) {
   return out;
 }
 
+// n training images drawn at random: Fashion-MNIST's, or with --quick and no data set installed,
+// synthetic ones (data/source.hpp: a corrupt file is an error, never replaced).
 CheckBatch load_batch(const Args& a, std::size_t n) {
+  const DataSource source = choose_data_source(a.data, a.quick);
+  if (source.synthetic) fmt::print("{}\n", source.note);
+  const TrainTest data = source.synthetic ? synthetic_fashion_mnist(1000, 0, a.seed)
+                                          : load_fashion_mnist(a.data, 1000, 1);
+  std::vector<std::size_t> rows(data.train.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  std::mt19937_64 rng(a.seed);
+  std::shuffle(rows.begin(), rows.end(), rng);
+  rows.resize(n);
+  const Dataset d = subset(data.train, rows);
   CheckBatch b;
-  try {
-    const TrainTest data = load_fashion_mnist(a.data, 1000, 1);
-    std::vector<std::size_t> rows(data.train.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
-    std::mt19937_64 rng(a.seed);
-    std::shuffle(rows.begin(), rows.end(), rng);
-    rows.resize(n);
-    const Dataset d = subset(data.train, rows);
-    b.x = d.x.to(Dtype::float64);
-    b.y = d.y;
-    b.source = fmt::format("{} Fashion-MNIST training images from {}", n, a.data);
-  } catch (const ValueError& e) {
-    b.x = uniform({n, 784}, 0.0, 1.0, a.seed);
-    std::mt19937_64 rng(a.seed + 1);
-    for (std::size_t i = 0; i < n; ++i) b.y.push_back(static_cast<std::int64_t>(rng() % 10));
-    b.source = fmt::format("{} synthetic images (uniform pixels; Fashion-MNIST not found: {})", n,
-                           e.what());
-  }
+  b.x = d.x.to(Dtype::float64);
+  b.y = d.y;
+  b.source = source.synthetic ? fmt::format("{} synthetic images (10 Gaussian blobs)", n)
+                              : fmt::format("{} Fashion-MNIST training images from {}", n, a.data);
   if (a.quick) b.x = pool(b.x);
   return b;
 }
@@ -160,7 +138,11 @@ void print_error_bands(const GradcheckResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Args a = parse_args(argc, argv);
+  Args a;
+  CLI::App app{"The analytic gradient of a linear classifier against the numeric one.",
+               "gradient_check"};
+  add_flags(app, a);
+  if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
   const std::size_t n = a.quick ? 16 : 64;
   const CheckBatch batch = load_batch(a, n);
   const std::size_t d = batch.x.shape()[1], c = 10;

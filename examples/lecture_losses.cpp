@@ -3,7 +3,7 @@
 // frog scores, softmax cross-entropy on the cat image, and the sanity checks (scores near 0,
 // doubling a W with zero loss). Prints each number beside the lecture's and exits non-zero when
 // one is off. docs/losses.md shows this program's output.
-// Usage: lecture_losses [--quick]   (--quick is accepted and changes nothing: it is instant)
+// Run with --help for the options.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -93,11 +94,9 @@ void sanity_checks() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) != "--quick") {
-      fmt::print(stderr, "usage: lecture_losses [--quick]\n");
-      return 2;
-    }
+  CLI::App app{"The lecture's worked loss examples, computed by slope.", "lecture_losses"};
+  app.add_flag("--quick", "accepted, and changes nothing: the program is instant");
+  if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
   svm_example();
   softmax_example();
   sanity_checks();

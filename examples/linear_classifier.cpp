@@ -2,138 +2,84 @@
 // The headline example: SVM and softmax linear classifiers on Fashion-MNIST, trained by random
 // search, gradient descent, SGD or any other slope optimizer (one flag swaps them). It checks the
 // classifier's gradient first, trains with a progress bar, prints a table (optimizer, final loss,
-// train / validation / test accuracy, time), saves the loss history as CSV, and ends with
+// train / validation / test accuracy, time), saves the loss history as CSV in --out, and ends with
 // `test accuracy: 0.XXXX`. Hyperparameters were chosen on the validation split, never on the test
 // set. Run with --help for the options.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <stdexcept>
+#include <numeric>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
+#include "cli.hpp"
+#include "out_dir.hpp"
 #include <slope/slope.hpp>
 
 namespace {
 
 using namespace slope;
 
-constexpr const char* kUsage = R"(usage: linear_classifier [options]
-
-Trains a linear classifier (scores = x W + b) on Fashion-MNIST and reports its accuracy.
-
-  --loss svm|softmax     the data loss (default softmax)
-  --optimizer NAME       sgd (momentum 0.9, cosine schedule; the default), sgd_plain, nesterov,
-                         gd, random_search, random_local_search, adagrad, rmsprop, adam, lbfgs
-  --epochs N             epochs (for gd and lbfgs: steps; random searches: draws)
-  --batch N              minibatch size (default 128)
-  --lr X                 base step size (random_search: the draw scale; random_local_search:
-                         sigma); defaults were chosen per optimizer and loss on validation
-  --reg X                L2 strength lambda in lambda * sum W^2 (default per loss)
-  --momentum X           momentum for sgd / nesterov / gd
-  --bias-trick           append a column of ones to x instead of a separate bias b
-  --seed N               seed for the split, the initial W, the batches and the draws (default 0)
-  --data DIR             IDX files (default /usr/share/datasets/fashion-mnist)
-  --csv PATH             loss history file (default: linear_classifier_<loss>_<optimizer>.csv
-                         in the temporary directory; with --compare, one file per optimizer)
-  --quick                a small subset and few steps (the test suite's run); exits non-zero
-                         when the loss did not fall or the gradient check failed
-  --compare              runs random search, gradient descent and SGD and tables them
-  --help                 this text
-)";
-
 struct Args {
   std::string loss = "softmax";
   std::string optimizer = "sgd";
-  std::size_t epochs = 0;  // 0: the optimizer's default
+  std::size_t epochs = 0;  // 0 (not a value --epochs accepts): the optimizer's default
   std::size_t batch = 128;
-  double lr = 0;         // 0: the default
-  double reg = -1;       // < 0: the default
-  double momentum = -1;  // < 0: the default
+  double lr = 0;         // 0 (not accepted by --lr): the default
+  double reg = -1;       // < 0 (not accepted by --reg): the default
+  double momentum = -1;  // < 0 (not accepted by --momentum): the default
   bool bias_trick = false;
   std::uint64_t seed = 0;
   std::string data = kFashionMnistDir;
-  std::string csv;
+  std::string out = examples::kDefaultOutDir;
   bool quick = false;
   bool compare = false;
-  bool help = false;
 };
 
 const std::vector<std::string> kOptimizers = {
     "sgd",     "sgd_plain", "nesterov", "gd",   "random_search", "random_local_search",
     "adagrad", "rmsprop",   "adam",     "lbfgs"};
 
-template <class T>
-T parse_number(const std::string& flag, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    T v{};
-    if constexpr (std::is_floating_point_v<T>)
-      v = static_cast<T>(std::stod(text, &used));
-    else {
-      if (!text.empty() && text[0] == '-') throw std::invalid_argument(text);
-      v = static_cast<T>(std::stoull(text, &used));
-    }
-    if (used != text.size()) throw std::invalid_argument(text);
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument(fmt::format("{}: '{}' is not a valid number", flag, text));
-  }
-}
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(fmt::format("{} needs a value", flag));
-      return argv[++i];
-    };
-    if (flag == "--help" || flag == "-h")
-      a.help = true;
-    else if (flag == "--quick")
-      a.quick = true;
-    else if (flag == "--compare")
-      a.compare = true;
-    else if (flag == "--bias-trick")
-      a.bias_trick = true;
-    else if (flag == "--loss")
-      a.loss = value();
-    else if (flag == "--optimizer")
-      a.optimizer = value();
-    else if (flag == "--epochs")
-      a.epochs = parse_number<std::size_t>(flag, value());
-    else if (flag == "--batch")
-      a.batch = parse_number<std::size_t>(flag, value());
-    else if (flag == "--lr")
-      a.lr = parse_number<double>(flag, value());
-    else if (flag == "--reg")
-      a.reg = parse_number<double>(flag, value());
-    else if (flag == "--momentum")
-      a.momentum = parse_number<double>(flag, value());
-    else if (flag == "--seed")
-      a.seed = parse_number<std::uint64_t>(flag, value());
-    else if (flag == "--data")
-      a.data = value();
-    else if (flag == "--csv")
-      a.csv = value();
-    else
-      throw std::invalid_argument(fmt::format("unknown option '{}' (see --help)", flag));
-  }
-  if (a.loss != "svm" && a.loss != "softmax")
-    throw std::invalid_argument(fmt::format("--loss must be svm or softmax, not '{}'", a.loss));
-  if (std::find(kOptimizers.begin(), kOptimizers.end(), a.optimizer) == kOptimizers.end())
-    throw std::invalid_argument(fmt::format("--optimizer: unknown '{}' (one of: {})", a.optimizer,
-                                            fmt::join(kOptimizers, ", ")));
-  if (a.batch == 0) throw std::invalid_argument("--batch must be at least 1");
-  return a;
+void add_flags(CLI::App& app, Args& a) {
+  using namespace slope::cli;
+  app.add_option("--loss", a.loss, "the data loss")
+      ->check(CLI::IsMember({"svm", "softmax"}))
+      ->capture_default_str();
+  app.add_option("--optimizer", a.optimizer, "the optimizer (sgd: momentum 0.9, cosine schedule)")
+      ->check(CLI::IsMember(kOptimizers))
+      ->capture_default_str();
+  app.add_option("--epochs", a.epochs,
+                 "epochs (for gd and lbfgs: steps; random searches: draws); default per optimizer")
+      ->check(at_least(1));
+  app.add_option("--batch", a.batch, "minibatch size")->check(at_least(1))->capture_default_str();
+  app.add_option("--lr", a.lr,
+                 "base step size (random_search: the draw scale; random_local_search: sigma); "
+                 "defaults were chosen per optimizer and loss on validation")
+      ->check(positive());
+  app.add_option("--reg", a.reg, "L2 strength lambda in lambda * sum W^2 (default per loss)")
+      ->check(non_negative());
+  app.add_option("--momentum", a.momentum, "momentum for sgd / nesterov / gd")
+      ->check(non_negative());
+  app.add_flag("--bias-trick", a.bias_trick,
+               "append a column of ones to x instead of a separate bias b");
+  app.add_option("--seed", a.seed, "seed for the split, the initial W, the batches and the draws")
+      ->check(at_least(0))
+      ->capture_default_str();
+  app.add_option("--data", a.data, "the directory of Fashion-MNIST's IDX files")
+      ->capture_default_str();
+  app.add_option("--out", a.out,
+                 "directory for the loss histories (linear_classifier_<loss>_<optimizer>.csv)")
+      ->capture_default_str();
+  app.add_flag("--quick", a.quick,
+               "a small subset and few steps (the test suite's run; synthetic data when "
+               "Fashion-MNIST is not installed); exits non-zero when the loss did not fall or the "
+               "gradient check failed");
+  app.add_flag("--compare", a.compare,
+               "runs random search, gradient descent and SGD and tables them");
 }
 
 // ---- data ----
@@ -152,34 +98,12 @@ struct Data {
 
 Split to_split(Dataset d) { return {Variable(std::move(d.x)), std::move(d.y)}; }
 
-// The first n rows of a split, as a data set (copying only those rows).
-Dataset head(const Split& s, std::size_t n) {
-  const std::size_t dim = s.x.shape()[1];
-  Dataset d;
-  Tensor x = Tensor::zeros({n, dim}, Dtype::float32);  // [N, D] -> [n, D]
-  std::copy_n(s.x.value().data<float>(), n * dim, x.data<float>());
-  d.x = std::move(x);
-  d.y.assign(s.y.begin(), s.y.begin() + static_cast<long>(n));
-  return d;
-}
-
-// Ten Gaussian blobs in 784 dimensions: what --quick trains on when Fashion-MNIST is not installed.
-TrainTest synthetic(std::size_t n_train, std::size_t n_test, std::uint64_t seed) {
-  const std::size_t dim = 784, classes = 10;
-  const Tensor centers = uniform({classes, dim}, 0.0, 1.0, seed, Dtype::float32);
-  auto make = [&](std::size_t n, std::uint64_t s) {
-    Dataset d;
-    Tensor x = randn({n, dim}, s, Dtype::float32, 0.5);
-    float* px = x.data<float>();
-    for (std::size_t i = 0; i < n; ++i) {
-      d.y.push_back(static_cast<std::int64_t>(i % classes));
-      for (std::size_t j = 0; j < dim; ++j)
-        px[i * dim + j] += centers.data<float>()[(i % classes) * dim + j];
-    }
-    d.x = std::move(x);
-    return d;
-  };
-  return {make(n_train, seed + 1), make(n_test, seed + 2)};
+// The first n rows of a split.
+Split head(const Split& s, std::size_t n) {
+  std::vector<std::size_t> rows(n);
+  std::iota(rows.begin(), rows.end(), 0);
+  RowGather gather(s.x, s.y);
+  return {gather.x(rows), gather.y(rows)};
 }
 
 Data load_data(const Args& a) {
@@ -188,15 +112,10 @@ Data load_data(const Args& a) {
   TrainTest tt;
   TrainValidation tv;  // validation rows come out of the training set; test is only evaluated
   Data out;
-  namespace fs = std::filesystem;
-  const fs::path first = fs::path(a.data) / "train-images-idx3-ubyte";
-  if (a.quick && !fs::exists(first.string() + ".gz") && !fs::exists(first)) {
-    // Only a missing data set falls back; a corrupt one is an error like any other.
-    fmt::print(
-        "note: no Fashion-MNIST in '{}' (on Debian: apt install dataset-fashion-mnist);\n"
-        "      --quick continues on synthetic data (10 Gaussian blobs)\n",
-        a.data);
-    tt = synthetic(max_train, max_test, a.seed);
+  const DataSource source = choose_data_source(a.data, a.quick);
+  if (source.synthetic) {
+    fmt::print("{}\n      (10 Gaussian blobs)\n", source.note);
+    tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
     tv = split_validation(tt.train, n_validation, a.seed);
     out.source = "synthetic data";
   } else {
@@ -249,34 +168,6 @@ Variable objective(const std::string& loss, double reg, const Model& m, const Va
   const Variable data = loss == "svm" ? multiclass_svm(s, y) : softmax_cross_entropy(s, y);
   return reg > 0 ? data + l2(m.w, reg) : data;
 }
-
-// Copies a batch's rows into one reused buffer (a Variable whose value is overwritten in place).
-class Gather {
- public:
-  explicit Gather(const Split& s) : src_(s) {}
-  const Variable& x(const Batch& batch) {
-    if (batch.whole) return src_.x;
-    const std::size_t n = batch.size(), dim = src_.x.shape()[1];
-    if (!xb_.defined() || xb_.shape()[0] != n)
-      xb_ = Variable(Tensor::zeros({n, dim}, Dtype::float32));
-    const float* from = src_.x.value().data<float>();
-    float* to = xb_.value().data<float>();
-    for (std::size_t i = 0; i < n; ++i)
-      std::copy_n(from + batch[i] * dim, dim, to + i * dim);  // [N, D] rows -> [B, D]
-    return xb_;
-  }
-  const Labels& y(const Batch& batch) {
-    if (batch.whole) return src_.y;
-    yb_.resize(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) yb_[i] = src_.y[batch[i]];
-    return yb_;
-  }
-
- private:
-  const Split& src_;
-  Variable xb_;
-  Labels yb_;
-};
 
 struct Eval {
   double loss = 0;
@@ -387,8 +278,6 @@ Setup make_setup(const std::string& name, const Args& a) {
   return s;
 }
 
-// ---- one training run ----
-
 struct Run {
   std::string name;
   std::string describe;
@@ -409,16 +298,6 @@ bool same_values(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
   return true;
 }
 
-std::string csv_path(const Args& a, const std::string& name) {
-  if (!a.csv.empty() && !a.compare) return a.csv;
-  const std::string base = fmt::format("linear_classifier_{}_{}.csv", a.loss, name);
-  if (a.csv.empty()) return (std::filesystem::temp_directory_path() / base).string();
-  // --compare with --csv DIR/stem.csv: one file per optimizer next to it.
-  const std::filesystem::path p(a.csv);
-  return (p.parent_path() / fmt::format("{}_{}{}", p.stem().string(), name, p.extension().string()))
-      .string();
-}
-
 Run train(const std::string& name, const Args& a, const Data& d) {
   Setup setup = make_setup(name, a);
   Run r;
@@ -434,17 +313,18 @@ Run train(const std::string& name, const Args& a, const Data& d) {
   const std::size_t search_rows = std::min<std::size_t>(d.train.size(), 10000);
   Split search;
   if (r.gradient_free && search_rows < d.train.size()) {
-    search = to_split(head(d.train, search_rows));
+    search = head(d.train, search_rows);
     r.describe += fmt::format(", loss on {} train rows", search_rows);
   }
   const Split& fit_on = search.x.defined() ? search : d.train;
 
-  Gather gather(fit_on);
+  RowGather gather(fit_on.x, fit_on.y);
   Objective f;
   f.params = m.params();
   f.examples = fit_on.size();
   f.loss = [&](const Batch& batch) {
-    return objective(a.loss, setup.reg, m, gather.x(batch), gather.y(batch));
+    if (batch.whole) return objective(a.loss, setup.reg, m, fit_on.x, fit_on.y);
+    return objective(a.loss, setup.reg, m, gather.x(batch.indices), gather.y(batch.indices));
   };
 
   FitOptions fo;
@@ -466,7 +346,8 @@ Run train(const std::string& name, const Args& a, const Data& d) {
   ProgressBar::Options po;
   if (setup.epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
   ProgressBar progress(po);
-  r.csv = csv_path(a, name);
+  r.csv = (std::filesystem::path(a.out) / fmt::format("linear_classifier_{}_{}.csv", a.loss, name))
+              .string();
   CsvLogger history(r.csv);
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
@@ -485,8 +366,8 @@ Run train(const std::string& name, const Args& a, const Data& d) {
 // The classifier's loss on 16 training rows, checked in float64 against finite differences.
 bool gradient_check(const Args& a, const Data& d) {
   const std::size_t rows = 16, dim = d.train.x.shape()[1];
-  const Dataset small = head(d.train, rows);
-  const Variable x(small.x.to(Dtype::float64));
+  const Split small = head(d.train, rows);
+  const Variable x(small.x.value().to(Dtype::float64));
   const Labels y = small.y;
   const Model m0 = make_model(dim, 10, a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
   std::vector<Tensor> inputs{m0.w.value()};
@@ -515,6 +396,7 @@ void print_table(const std::vector<Run>& runs) {
 }
 
 int run_main(const Args& a) {
+  examples::prepare_out_dir(a.out);
   const Data d = load_data(a);
   fmt::print("data: {}: {} train, {} validation, {} test rows of {} features{}\n", d.source,
              d.train.size(), d.val.size(), d.test.size(), d.train.x.shape()[1],
@@ -556,16 +438,11 @@ int run_main(const Args& a) {
 
 int main(int argc, char** argv) {
   Args a;
-  try {
-    a = parse_args(argc, argv);
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "linear_classifier: {}\n", e.what());
-    return 2;
-  }
-  if (a.help) {
-    fmt::print("{}", kUsage);
-    return 0;
-  }
+  CLI::App app{
+      "Trains a linear classifier (scores = x W + b) on Fashion-MNIST and reports its accuracy.",
+      "linear_classifier"};
+  add_flags(app, a);
+  if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
   try {
     return run_main(a);
   } catch (const std::exception& e) {

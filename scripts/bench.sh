@@ -24,7 +24,7 @@ export OMP_WAIT_POLICY=PASSIVE
 example=()
 example_cmd=""
 if [ -x build/bench/examples/linear_classifier ]; then
-  example_cmd="$PWD/build/bench/examples/linear_classifier --loss softmax --optimizer sgd --epochs 2 --csv /dev/null"
+  example_cmd="$PWD/build/bench/examples/linear_classifier --loss softmax --optimizer sgd --epochs 2 --out $tmp/example-out"
   example=(--example "$example_cmd")
 fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
