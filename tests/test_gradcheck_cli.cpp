@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// slope-test-labels: gradcheck
 // slope-gradcheck checked: its flags, its table and tally, and an op with a deliberately wrong
 // backward (registered here, as a user's op would be) that must fail naming op, input and index.
 #define BOOST_TEST_MODULE gradcheck_cli
