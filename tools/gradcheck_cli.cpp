@@ -122,7 +122,7 @@ std::unique_ptr<CLI::App> make_app(RawFlags& raw) {
       "'N passed, M failed' (op cases).\n"
       "Exit status: 0 when nothing failed, 1 when a case failed, 2 on bad usage.",
       kTool);
-  // As before CLI11: a flag given twice takes its last value; every stray word is an error.
+  // A flag given twice takes its last value; a stray word is kept, to be named as an unknown flag.
   app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app->allow_extras();
   const auto each = CLI::MultiOptionPolicy::TakeAll;
