@@ -4,8 +4,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <dlfcn.h>
+#include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
+
+#include "cli.hpp"
 
 namespace slope {
 
@@ -98,91 +103,146 @@ std::string list_ops() {
 
 }  // namespace
 
-std::string gradcheck_cli_usage() {
-  return fmt::format(
-      "usage: {} [flags]\n"
-      "Checks the gradients of every registered op (built-ins, and ops registered by a program\n"
-      "linked with slope) over all of its registry cases, in float64, against finite differences.\n"
-      "Prints one row per checked tensor and ends with the line 'N passed, M failed' (op cases).\n"
-      "Exit status: 0 when nothing failed, 1 when a case failed, 2 on bad usage.\n"
-      "\n"
-      "  --op NAME           check this op only (repeatable; default: every op)\n"
-      "  --seed N            seed of the inputs and of sampled coordinates (default 42)\n"
-      "  --repeat R          draw each op's cases R times, from seeds N, N+1, ... (default 1)\n"
-      "  --h X               finite-difference step (default: cbrt(eps) * max(1, |x|))\n"
-      "  --rtol X            relative tolerance (default 1e-06)\n"
-      "  --atol X            absolute tolerance (default 1e-09)\n"
-      "  --samples K         check K random coordinates of tensors larger than K (0: all;\n"
-      "                      default: all coordinates up to 2000 elements, else 64)\n"
-      "  --scheme S          central (default) or forward differences\n"
-      "  --kinks-fail        count coordinates on or across a kink as failures\n"
-      "  --list              list the registered ops and exit\n"
-      "  --help              print this and exit\n"
-      "\n"
+namespace {
+
+// The flags as CLI11 reads them. Values stay text until parse_gradcheck_cli converts them, so that
+// every message names the flag and the value in the words the tests and users know.
+struct RawFlags {
+  std::vector<std::string> ops, load;
+  std::string seed, repeat, h, rtol, atol, samples, scheme;
+  bool list = false;
+  bool kinks_fail = false;
+};
+
+std::unique_ptr<CLI::App> make_app(RawFlags& raw) {
+  auto app = std::make_unique<CLI::App>(
+      "Checks the gradients of every registered op (built-ins, ops registered by a program linked\n"
+      "with slope, ops of --load libraries) over all of its registry cases, in float64, against\n"
+      "finite differences. Prints one row per checked tensor and ends with the line\n"
+      "'N passed, M failed' (op cases).\n"
+      "Exit status: 0 when nothing failed, 1 when a case failed, 2 on bad usage.",
+      kTool);
+  // A flag given twice takes its last value; a stray word is kept, to be named as an unknown flag.
+  app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app->allow_extras();
+  const auto each = CLI::MultiOptionPolicy::TakeAll;
+  app->add_option("--op", raw.ops, "check this op only (repeatable; default: every op)")
+      ->type_name("NAME")
+      ->allow_extra_args(false)
+      ->multi_option_policy(each);
+  app->add_option("--load", raw.load,
+                  "load this shared library first: its static OpRegistration objects add\n"
+                  "its ops (repeatable)")
+      ->type_name("LIB")
+      ->allow_extra_args(false)
+      ->multi_option_policy(each);
+  app->add_option("--seed", raw.seed, "seed of the inputs and of sampled coordinates (default 42)")
+      ->type_name("N");
+  app->add_option("--repeat", raw.repeat,
+                  "draw each op's cases R times, from seeds N, N+1, ... (default 1)")
+      ->type_name("R");
+  app->add_option("--h", raw.h, "finite-difference step (default: cbrt(eps) * max(1, |x|))")
+      ->type_name("X");
+  app->add_option("--rtol", raw.rtol, "relative tolerance (default 1e-06)")->type_name("X");
+  app->add_option("--atol", raw.atol, "absolute tolerance (default 1e-09)")->type_name("X");
+  app->add_option("--samples", raw.samples,
+                  "check K random coordinates of tensors larger than K (0: all;\n"
+                  "default: all coordinates up to 2000 elements, else 64)")
+      ->type_name("K");
+  app->add_option("--scheme", raw.scheme, "central (default) or forward differences")
+      ->type_name("S");
+  app->add_flag("--kinks-fail", raw.kinks_fail,
+                "count coordinates on or across a kink as failures");
+  app->add_flag("--list", raw.list, "list the registered ops and exit");
+  app->footer(
       "A coordinate passes when |a - n| <= atol + rtol * max(|a|, |n|); one whose [x - h, x + h]\n"
       "crosses a kink passes when a lies between the one-sided slopes. See "
-      "docs/gradient-checking.md.\n",
-      kTool);
+      "docs/gradient-checking.md.");
+  return app;
+}
+
+}  // namespace
+
+std::string gradcheck_cli_usage() {
+  RawFlags raw;
+  return make_app(raw)->help();
 }
 
 GradcheckCliOptions parse_gradcheck_cli(const std::vector<std::string>& args) {
+  RawFlags raw;
+  auto app = make_app(raw);
   GradcheckCliOptions o;
-  o.check.seed = o.seed;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i], value;
-    bool has_value = false;
-    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      has_value = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= args.size())
-        throw ValueError(fmt::format("{}: {} needs a value (see --help)", kTool, flag));
-      return args[++i];
-    };
-    if (flag == "--help" || flag == "-h") {
-      o.help = true;
-    } else if (flag == "--list") {
-      o.list = true;
-    } else if (flag == "--kinks-fail") {
-      o.check.kinks_fail = true;
-    } else if (flag == "--op") {
-      o.ops.push_back(next());
-    } else if (flag == "--seed") {
-      o.seed = parse_count(flag, next());
-    } else if (flag == "--repeat") {
-      o.repeat = parse_count(flag, next());
-      if (o.repeat == 0) throw ValueError(fmt::format("{}: --repeat must be at least 1", kTool));
-    } else if (flag == "--h") {
-      const std::string text = next();
-      o.check.h = parse_number(flag, text);
-      if (!(o.check.h > 0))
-        throw ValueError(fmt::format("{}: --h must be positive, got '{}'", kTool, text));
-    } else if (flag == "--rtol" || flag == "--atol") {
-      const std::string text = next();
-      const double v = parse_number(flag, text);
-      if (v < 0)
-        throw ValueError(fmt::format("{}: {} must not be negative, got '{}'", kTool, flag, text));
-      (flag == "--rtol" ? o.check.rtol : o.check.atol) = v;
-    } else if (flag == "--samples") {
-      o.check.samples = parse_count(flag, next());
-      o.check.full_limit = o.check.samples;
-    } else if (flag == "--scheme") {
-      const std::string s = next();
-      if (s == "central")
-        o.check.scheme = DiffScheme::central;
-      else if (s == "forward")
-        o.check.scheme = DiffScheme::forward;
-      else
-        throw ValueError(fmt::format("{}: --scheme is central or forward, got '{}'", kTool, s));
-    } else {
-      throw ValueError(fmt::format("{}: unknown flag '{}' (see --help)", kTool, args[i]));
-    }
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
+  try {
+    app->parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    o.help = true;
+    return o;
+  } catch (const CLI::ArgumentMismatch& e) {
+    // "--seed: 1 required N missing": the flag is the text before the colon.
+    const std::string what = e.what();
+    throw ValueError(
+        fmt::format("{}: {} needs a value (see --help)", kTool, what.substr(0, what.find(':'))));
+  } catch (const CLI::ParseError& e) {
+    throw ValueError(fmt::format("{}: {} (see --help)", kTool, e.what()));
+  }
+  if (!app->remaining().empty())
+    throw ValueError(
+        fmt::format("{}: unknown flag '{}' (see --help)", kTool, app->remaining().front()));
+  auto given = [&](const char* flag) { return app->count(flag) > 0; };
+
+  o.ops = raw.ops;
+  o.load = raw.load;
+  o.list = raw.list;
+  o.check.kinks_fail = raw.kinks_fail;
+  if (given("--seed")) o.seed = parse_count("--seed", raw.seed);
+  if (given("--repeat")) {
+    o.repeat = parse_count("--repeat", raw.repeat);
+    if (o.repeat == 0) throw ValueError(fmt::format("{}: --repeat must be at least 1", kTool));
+  }
+  if (given("--h")) {
+    o.check.h = parse_number("--h", raw.h);
+    if (!(o.check.h > 0))
+      throw ValueError(fmt::format("{}: --h must be positive, got '{}'", kTool, raw.h));
+  }
+  auto tolerance = [&](const char* flag, const std::string& text, double& into) {
+    if (!given(flag)) return;
+    const double v = parse_number(flag, text);
+    if (v < 0)
+      throw ValueError(fmt::format("{}: {} must not be negative, got '{}'", kTool, flag, text));
+    into = v;
+  };
+  tolerance("--rtol", raw.rtol, o.check.rtol);
+  tolerance("--atol", raw.atol, o.check.atol);
+  if (given("--samples")) {
+    o.check.samples = parse_count("--samples", raw.samples);
+    o.check.full_limit = o.check.samples;
+  }
+  if (given("--scheme")) {
+    if (raw.scheme == "central")
+      o.check.scheme = DiffScheme::central;
+    else if (raw.scheme == "forward")
+      o.check.scheme = DiffScheme::forward;
+    else
+      throw ValueError(
+          fmt::format("{}: --scheme is central or forward, got '{}'", kTool, raw.scheme));
   }
   o.check.seed = o.seed;
   return o;
+}
+
+void load_op_library(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::is_regular_file(path, ec))
+    throw ValueError(fmt::format("{}: --load: no such file '{}'", kTool, path));
+  // A name without '/' would make dlopen search the library path instead of opening this file.
+  const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+  dlerror();
+  if (!dlopen(file.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+    const char* why = dlerror();
+    throw ValueError(fmt::format("{}: --load: '{}' is not a shared library that can be loaded ({})",
+                                 kTool, path, why ? why : "dlopen failed"));
+  }
 }
 
 int gradcheck_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -191,11 +251,17 @@ int gradcheck_cli(const std::vector<std::string>& args, std::ostream& out, std::
     o = parse_gradcheck_cli(args);
   } catch (const ValueError& e) {
     err << e.what() << "\n";
-    return 2;
+    return cli::kUsageError;
   }
   if (o.help) {
     out << gradcheck_cli_usage();
     return 0;
+  }
+  try {
+    for (const auto& lib : o.load) load_op_library(lib);
+  } catch (const ValueError& e) {
+    err << e.what() << "\n";
+    return cli::kUsageError;
   }
   if (o.list) {
     out << list_ops();
@@ -210,7 +276,7 @@ int gradcheck_cli(const std::vector<std::string>& args, std::ostream& out, std::
       for (const OpInfo* known : op_registry().all()) names.push_back(known->name);
       err << fmt::format("{}: no op named '{}' (registered: {})\n", kTool, name,
                          fmt::join(names, ", "));
-      return 2;
+      return cli::kUsageError;
     }
     selected.push_back(op);
   }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// slope-test-labels: gradcheck
 // slope-gradcheck checked: its flags, its table and tally, and an op with a deliberately wrong
 // backward (registered here, as a user's op would be) that must fail naming op, input and index.
 #define BOOST_TEST_MODULE gradcheck_cli
@@ -131,6 +132,23 @@ BOOST_AUTO_TEST_CASE(bad_usage_exits_2_naming_the_flag) {
   }
   BOOST_CHECK_EXCEPTION(parse_gradcheck_cli({"--repeat", "0"}), ValueError,
                         test::mentions("slope-gradcheck", "--repeat"));
+}
+
+BOOST_AUTO_TEST_CASE(a_library_that_cannot_be_loaded_exits_2_naming_the_file) {
+  const std::string missing = "no_such_dir/libmissing_ops.so";
+  const Run gone = run({"--load", missing, "--op", "add"});
+  BOOST_TEST(gone.status == 2);
+  BOOST_TEST(gone.err.find("--load: no such file '" + missing + "'") != std::string::npos,
+             gone.err);
+  // A file that is there but is no shared library: this test's own source text.
+  const std::string text = std::string(SLOPE_TEST_SOURCE_DIR) + "/test_gradcheck_cli.cpp";
+  const Run bad = run({"--load=" + text, "--list"});
+  BOOST_TEST(bad.status == 2);
+  BOOST_TEST(bad.err.find("--load: '" + text + "' is not a shared library") != std::string::npos,
+             bad.err);
+  BOOST_TEST(bad.out.empty(), "nothing is checked or listed after a failed load: " << bad.out);
+  BOOST_CHECK_EXCEPTION(load_op_library(missing), ValueError,
+                        test::mentions("slope-gradcheck", missing));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
