@@ -4,3 +4,4 @@
 
 #include "dataset.hpp"
 #include "idx.hpp"
+#include "npy.hpp"
