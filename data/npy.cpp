@@ -273,7 +273,7 @@ Tensor load_npy(const std::string& path) {
 Tensor load_npy_bytes(const std::string& bytes, const std::string& name) {
   Input in{name, bytes.size(), [&bytes](std::uint64_t offset, char* dst, std::size_t n) {
              if (offset > bytes.size() || n > bytes.size() - offset) return false;
-             std::memcpy(dst, bytes.data() + offset, n);
+             if (n > 0) std::memcpy(dst, bytes.data() + offset, n);
              return true;
            }};
   return read_npy(in);
@@ -283,7 +283,7 @@ std::string save_npy_bytes(const Tensor& t) {
   if (t.empty()) throw ValueError("save_npy: the tensor is empty (it has no element type)");
   std::string out = npy_header(t);
   const auto [data, n] = raw_data(t);
-  out.append(data, n);
+  if (n > 0) out.append(data, n);
   return out;
 }
 
@@ -297,7 +297,7 @@ void save_npy(const std::string& path, const Tensor& t) {
   bool ok = fp != nullptr;
   if (ok) {
     ok = std::fwrite(header.data(), 1, header.size(), fp) == header.size();
-    ok = ok && std::fwrite(data, 1, n, fp) == n;
+    ok = ok && (n == 0 || std::fwrite(data, 1, n, fp) == n);
     ok = (std::fclose(fp) == 0) && ok;
   }
   if (!ok)

@@ -40,9 +40,6 @@ BOOST_AUTO_TEST_CASE(every_constructor_checks) {
                         mentions("from_vector", "(274177, 67280421310721)"));
   BOOST_CHECK_EXCEPTION(randn(big, 1), ShapeError, mentions("randn"));
   BOOST_CHECK_EXCEPTION(uniform(big, 0, 1, 1), ShapeError, mentions("uniform"));
-  // An array whose shape wrapped around inside xtensor (it allocated 0 elements) is refused too.
-  BOOST_CHECK_EXCEPTION(Tensor(Array<float>(big)), ShapeError,
-                        mentions("(4294967296, 4294967296)"));
   // A zero extent does not excuse an extent no tensor can have.
   BOOST_CHECK_EXCEPTION(Tensor::zeros({0, k2p63}, Dtype::float32), ShapeError,
                         mentions("(0, 9223372036854775808)"));
@@ -104,6 +101,13 @@ struct Problem {
 
 void step(Optimizer& opt, Problem& p) { opt.step(p.f, whole_batch(1), StepInfo{}); }
 
+// One step on `p`, then its parameter's value replaced behind the optimizer's back.
+void replace_after_a_step(Optimizer& opt, Problem& p, Tensor replacement) {
+  opt.begin(p.f);
+  step(opt, p);
+  p.w.value() = std::move(replacement);
+}
+
 std::vector<std::unique_ptr<Optimizer>> stateful_optimizers() {
   std::vector<std::unique_ptr<Optimizer>> out;
   SgdOptions momentum;
@@ -120,9 +124,8 @@ BOOST_AUTO_TEST_CASE(a_larger_parameter_is_refused) {
   for (auto& opt : stateful_optimizers()) {
     BOOST_TEST_CONTEXT(opt->name()) {
       Problem p(3);
-      opt->begin(p.f);
-      step(*opt, p);
-      p.w.value() = Tensor::full({50}, 1.0, Dtype::float64);  // its state still holds 3 values
+      // Its state still holds 3 values.
+      replace_after_a_step(*opt, p, Tensor::full({50}, 1.0, Dtype::float64));
       BOOST_CHECK_EXCEPTION(step(*opt, p), ShapeError,
                             mentions(opt->name(), "parameter 0", "(50)", "(3)"));
       // begin() makes fresh state for the new value.
@@ -137,9 +140,7 @@ BOOST_AUTO_TEST_CASE(another_element_type_is_refused) {
   for (auto& opt : stateful_optimizers()) {
     BOOST_TEST_CONTEXT(opt->name()) {
       Problem p(3);
-      opt->begin(p.f);
-      step(*opt, p);
-      p.w.value() = Tensor::full({3}, 1.0, Dtype::float32);
+      replace_after_a_step(*opt, p, Tensor::full({3}, 1.0, Dtype::float32));
       BOOST_CHECK_EXCEPTION(step(*opt, p), TypeError,
                             mentions(opt->name(), "parameter 0", "float32", "float64"));
     }
@@ -149,9 +150,7 @@ BOOST_AUTO_TEST_CASE(another_element_type_is_refused) {
 BOOST_AUTO_TEST_CASE(plain_sgd_is_checked_too) {
   Sgd sgd;
   Problem p(3);
-  sgd.begin(p.f);
-  step(sgd, p);
-  p.w.value() = Tensor::full({4}, 1.0, Dtype::float64);
+  replace_after_a_step(sgd, p, Tensor::full({4}, 1.0, Dtype::float64));
   BOOST_CHECK_EXCEPTION(step(sgd, p), ShapeError, mentions("Sgd", "parameter 0"));
 }
 

@@ -54,7 +54,7 @@ bool same_bits(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
   return a.visit([&b](const auto& x) {
     using T = typename std::decay_t<decltype(x)>::value_type;
-    return std::memcmp(x.data(), b.data<T>(), x.size() * sizeof(T)) == 0;
+    return x.size() == 0 || std::memcmp(x.data(), b.data<T>(), x.size() * sizeof(T)) == 0;
   });
 }
 
