@@ -6,5 +6,6 @@
 #include "batch.hpp"
 #include "dataset.hpp"
 #include "idx.hpp"
+#include "npy.hpp"
 #include "source.hpp"
 #include "synthetic.hpp"

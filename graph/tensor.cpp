@@ -17,11 +17,21 @@ std::string shape_str(const Shape& shape) {
   return fmt::format("({})", fmt::join(shape, ", "));
 }
 
-std::size_t shape_size(const Shape& shape) {
+std::size_t shape_size(const Shape& shape, const char* who) {
   std::size_t n = 1;
-  for (auto e : shape) n *= e;
+  bool overflow = false;
+  // NOTE: a zero extent makes the count 0 whatever the others, but an overflowing extent is still
+  // refused: a later reshape or broadcast would otherwise multiply it.
+  for (auto e : shape) overflow |= __builtin_mul_overflow(n, e, &n) || e > kMaxTensorElements;
+  if (overflow || n > kMaxTensorElements)
+    throw ShapeError(fmt::format(
+        "{}: shape {} has too many elements for memory (the count overflows or exceeds {})", who,
+        shape_str(shape), kMaxTensorElements));
   return n;
 }
+
+Tensor::Tensor(Array<float> a) : data_(std::move(a)) { shape_size(shape(), "tensor"); }
+Tensor::Tensor(Array<double> a) : data_(std::move(a)) { shape_size(shape(), "tensor"); }
 
 namespace detail {
 void throw_wrong_dtype(Dtype wanted, const Tensor& t) {
@@ -31,6 +41,19 @@ void throw_wrong_dtype(Dtype wanted, const Tensor& t) {
   throw TypeError(fmt::format("tensor: asked for {} data of a {} tensor of shape {}",
                               dtype_name(wanted), dtype_name(t.dtype()), shape_str(t.shape())));
 }
+
+void check_dim_is(const char* who, const Tensor& t, std::size_t dim) {
+  if (t.dim() != dim)
+    throw ShapeError(
+        fmt::format("{}: expected a {}-D tensor, got shape {}", who, dim, shape_str(t.shape())));
+}
+
+namespace {
+[[noreturn]] void throw_bad_index(const char* who, std::size_t i, const Tensor& t) {
+  throw ShapeError(fmt::format("{}: index {} is out of range for shape {} ({} elements)", who, i,
+                               shape_str(t.shape()), t.size()));
+}
+}  // namespace
 }  // namespace detail
 
 Dtype Tensor::dtype() const {
@@ -50,9 +73,13 @@ std::size_t Tensor::size() const {
   return visit([](const auto& a) { return a.size(); });
 }
 
-Tensor Tensor::zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
+Tensor Tensor::zeros(const Shape& shape, Dtype dtype) {
+  shape_size(shape, "zeros");
+  return full(shape, 0.0, dtype);
+}
 
 Tensor Tensor::full(const Shape& shape, double value, Dtype dtype) {
+  shape_size(shape, "full");  // before allocating
   if (dtype == Dtype::float32) {
     Array<float> a(shape, static_cast<float>(value));
     return a;
@@ -64,7 +91,7 @@ Tensor Tensor::full(const Shape& shape, double value, Dtype dtype) {
 Tensor Tensor::scalar(double value, Dtype dtype) { return full(Shape{}, value, dtype); }
 
 Tensor Tensor::from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
-  if (values.size() != shape_size(shape))
+  if (values.size() != shape_size(shape, "from_vector"))
     throw ShapeError(fmt::format("from_vector: {} values do not fill shape {}", values.size(),
                                  shape_str(shape)));
   Tensor t = zeros(shape, dtype);
@@ -73,10 +100,12 @@ Tensor Tensor::from_vector(const std::vector<double>& values, const Shape& shape
 }
 
 double Tensor::flat(std::size_t i) const {
+  if (i >= size()) detail::throw_bad_index("flat", i, *this);
   return visit([i](const auto& a) { return static_cast<double>(a.data()[i]); });
 }
 
 void Tensor::set_flat(std::size_t i, double v) {
+  if (i >= size()) detail::throw_bad_index("set_flat", i, *this);
   visit([i, v](auto& a) {
     a.data()[i] = static_cast<typename std::decay_t<decltype(a)>::value_type>(v);
   });
@@ -102,7 +131,7 @@ Tensor Tensor::to(Dtype dtype) const {
 }
 
 Tensor Tensor::reshaped(const Shape& shape) const {
-  if (shape_size(shape) != size())
+  if (shape_size(shape, "reshape") != size())
     throw ShapeError(fmt::format("reshape: cannot view shape {} as shape {}",
                                  shape_str(this->shape()), shape_str(shape)));
   return visit([&shape](const auto& a) -> Tensor {
@@ -128,6 +157,7 @@ Tensor& Tensor::operator+=(const Tensor& other) {
 Tensor randn(const Shape& shape, std::uint64_t seed, Dtype dtype, double stddev) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> dist(0.0, stddev);
+  shape_size(shape, "randn");
   Tensor t = Tensor::zeros(shape, dtype);
   for (std::size_t i = 0; i < t.size(); ++i) t.set_flat(i, dist(rng));
   return t;
@@ -136,6 +166,7 @@ Tensor randn(const Shape& shape, std::uint64_t seed, Dtype dtype, double stddev)
 Tensor uniform(const Shape& shape, double low, double high, std::uint64_t seed, Dtype dtype) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> dist(low, high);
+  shape_size(shape, "uniform");
   Tensor t = Tensor::zeros(shape, dtype);
   for (std::size_t i = 0; i < t.size(); ++i) t.set_flat(i, dist(rng));
   return t;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include <xtensor/xreducer.hpp>
 #include <xtensor/xsort.hpp>
 #include <xtensor/xstrided_view.hpp>
+#include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
 #pragma GCC diagnostic pop
 
@@ -56,7 +58,13 @@ using Labels = std::vector<std::int64_t>;
 const char* dtype_name(Dtype d);
 /// "(2, 3)"; a scalar's shape is "()".
 std::string shape_str(const Shape& shape);
-std::size_t shape_size(const Shape& shape);
+
+/// The most elements a tensor may have: its bytes, at 8 per element, must fit in a ptrdiff_t.
+constexpr std::size_t kMaxTensorElements = PTRDIFF_MAX / sizeof(double);
+/// The element count of `shape`. Throws ShapeError "<who>: shape (4294967296, 4294967296) has too
+/// many elements for memory ..." when the count overflows or exceeds kMaxTensorElements, so that a
+/// shape is refused before anything is allocated for it.
+std::size_t shape_size(const Shape& shape, const char* who = "shape");
 
 template <class T>
 constexpr Dtype dtype_of();
@@ -74,8 +82,13 @@ constexpr Dtype dtype_of<double>() {
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(Array<float> a) : data_(std::move(a)) {}   // NOLINT(google-explicit-constructor)
-  Tensor(Array<double> a) : data_(std::move(a)) {}  // NOLINT(google-explicit-constructor)
+  /// Takes the array; throws ShapeError when its shape's element count overflows.
+  Tensor(Array<float> a);   // NOLINT(google-explicit-constructor)
+  Tensor(Array<double> a);  // NOLINT(google-explicit-constructor)
+  /// A copy of any xtensor container or expression of float or double (`xt::xarray<float>`,
+  /// `xt::xtensor<double, 2>`, `xt::eye(3)`, `a + b`), of the same element type, row-major.
+  template <class E>
+  explicit Tensor(const xt::xexpression<E>& e);
 
   static Tensor zeros(const Shape& shape, Dtype dtype);
   static Tensor full(const Shape& shape, double value, Dtype dtype);
@@ -110,7 +123,15 @@ class Tensor {
   template <class F>
   decltype(auto) visit(F&& f) const;
 
-  /// Element `i` of the row-major data, as double (slow; for tests and checkers).
+  /// A copy as a plain `xt::xarray<T>` (T float or double), converted to T.
+  template <class T>
+  xt::xarray<T> to_xarray() const;
+  /// A copy as a plain `xt::xtensor<T, N>`, converted to T; throws ShapeError unless dim() == N.
+  template <class T, std::size_t N>
+  xt::xtensor<T, N> to_xtensor() const;
+
+  /// Element `i` of the row-major data, as double (slow; for tests and checkers). Throws
+  /// ShapeError naming the index and the shape when i >= size().
   double flat(std::size_t i) const;
   void set_flat(std::size_t i, double v);
   /// The single value of a one-element tensor; throws ShapeError otherwise.
@@ -135,6 +156,30 @@ Tensor uniform(const Shape& shape, double low, double high, std::uint64_t seed,
 // ---- implementation of the templates ----
 namespace detail {
 [[noreturn]] void throw_wrong_dtype(Dtype wanted, const Tensor& t);
+/// Throws ShapeError "<who>: expected a <dim>-D tensor, got shape (2, 3)".
+void check_dim_is(const char* who, const Tensor& t, std::size_t dim);
+}  // namespace detail
+
+template <class E>
+Tensor::Tensor(const xt::xexpression<E>& e) {
+  using T = typename E::value_type;
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "slope::Tensor holds float or double");
+  const E& x = e.derived_cast();
+  Shape shape(x.shape().begin(), x.shape().end());
+  shape_size(shape, "tensor");  // before allocating
+  Array<T> a(shape);
+  a = x;
+  data_ = std::move(a);
+}
+template <class T>
+xt::xarray<T> Tensor::to_xarray() const {
+  return visit([](const auto& a) { return xt::xarray<T>(xt::cast<T>(a)); });
+}
+template <class T, std::size_t N>
+xt::xtensor<T, N> Tensor::to_xtensor() const {
+  detail::check_dim_is("to_xtensor", *this, N);
+  return visit([](const auto& a) { return xt::xtensor<T, N>(xt::cast<T>(a)); });
 }
 
 template <class T>

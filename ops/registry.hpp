@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,9 @@ struct OpInfo {
   bool has_kinks = false;
 };
 
+/// Thread-safe: ops may be added while other threads look them up or walk them. An entry never
+/// moves and is never removed, so the pointers find() and all() hand out stay valid for the
+/// registry's lifetime, whatever is added later.
 class OpRegistry {
  public:
   /// Adds an op; throws ValueError when the name is taken.
@@ -37,10 +42,13 @@ class OpRegistry {
   const OpInfo* find(const std::string& name) const;
   /// All ops, sorted by name.
   std::vector<const OpInfo*> all() const;
-  std::size_t size() const { return ops_.size(); }
+  std::size_t size() const;
 
  private:
-  std::vector<OpInfo> ops_;
+  const OpInfo* find_locked(const std::string& name) const;
+
+  mutable std::mutex mutex_;
+  std::deque<OpInfo> ops_;  // a deque: push_back moves no existing entry
 };
 
 /// The process-wide registry (built-ins register themselves when libslope loads).

@@ -7,7 +7,7 @@
 namespace slope {
 
 Variable reshape(const Variable& x, const Shape& shape) {
-  if (shape_size(shape) != x.size())
+  if (shape_size(shape, "reshape") != x.size())
     throw ShapeError(fmt::format("reshape: element counts differ (x shape {}, new shape {})",
                                  shape_str(x.shape()), shape_str(shape)));
   return make_node(

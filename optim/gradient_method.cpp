@@ -49,6 +49,21 @@ double clip_grad_norm(std::vector<Variable>& params, double c) {
   return norm;
 }
 
+void check_param_matches(const char* who, std::size_t index, const Variable& p,
+                         const ParamSpec& spec) {
+  const Tensor& w = p.value();
+  const Tensor& g = p.grad();
+  const bool shapes_ok = w.shape() == spec.shape && g.shape() == spec.shape;
+  if (shapes_ok && w.dtype() == spec.dtype && g.dtype() == spec.dtype) return;
+  const std::string what = fmt::format(
+      "{}: parameter {} is now shape {} {} (gradient shape {} {}), but its state was made for "
+      "shape {} {}; call begin() again after replacing a parameter",
+      who, index, shape_str(w.shape()), dtype_name(w.dtype()), shape_str(g.shape()),
+      dtype_name(g.dtype()), shape_str(spec.shape), dtype_name(spec.dtype));
+  if (shapes_ok) throw TypeError(what);
+  throw ShapeError(what);
+}
+
 void shrink(float* w, std::size_t n, double a) {
   const float keep = static_cast<float>(1 - a);
   for (std::size_t i = 0; i < n; ++i) w[i] *= keep;

@@ -49,6 +49,16 @@ void check_in_range(const char* who, const char* name, double v, double lo, doub
 void check_positive(const char* who, const char* name, double v);
 /// Scales every gradient by c / norm when the global gradient norm exceeds c; returns the norm.
 double clip_grad_norm(std::vector<Variable>& params, double c);
+/// What a parameter was when its optimizer state was made: the state fits only that.
+struct ParamSpec {
+  Shape shape;
+  Dtype dtype;
+};
+/// Throws ShapeError "<who>: parameter 1 is now shape (5) float32, but its state was made for
+/// shape (3) float32 ..." (TypeError when only the element type differs) when a parameter's value
+/// or gradient no longer matches `spec`: the update would run past the state's buffers.
+void check_param_matches(const char* who, std::size_t index, const Variable& p,
+                         const ParamSpec& spec);
 /// w <- (1 - a) * w, in place.
 void shrink(float* w, std::size_t n, double a);
 void shrink(double* w, std::size_t n, double a);
@@ -76,7 +86,11 @@ class GradientMethod : public Optimizer {
     check_objective(name_, f, true);
     states_.clear();
     states_.reserve(f.params.size());
-    for (const auto& p : f.params) states_.emplace_back(p.value());
+    specs_.clear();
+    for (const auto& p : f.params) {
+      states_.emplace_back(p.value());
+      specs_.push_back({p.shape(), p.dtype()});
+    }
     t_ = 0;
   }
 
@@ -92,6 +106,7 @@ class GradientMethod : public Optimizer {
     for (std::size_t i = 0; i < f.params.size(); ++i) {
       Variable& p = f.params[i];
       if (!p.has_grad()) continue;  // the loss does not use it (as PyTorch, skip it)
+      detail::check_param_matches(name_, i, p, specs_[i]);
       p.value().visit([&](auto& w) {
         using T = typename std::decay_t<decltype(w)>::value_type;
         if (o.weight_decay > 0) detail::shrink(w.data(), w.size(), lr_ * o.weight_decay);
@@ -112,6 +127,7 @@ class GradientMethod : public Optimizer {
   const char* name_;
   Rule rule_;
   std::vector<typename Rule::State> states_;
+  std::vector<detail::ParamSpec> specs_;  // what each state was made for
   std::size_t t_ = 0;
   double lr_ = std::numeric_limits<double>::quiet_NaN();
 };

@@ -31,6 +31,16 @@ void sqrt_into(const T* x, T* out, std::size_t n) {
 #endif
   for (; i < n; ++i) out[i] = std::sqrt(x[i]);
 }
+
+// The data of a state buffer that must hold `n` values of type T. NOTE: GradientMethod checks
+// each parameter against its state first (naming it); this guards the rules' own loops.
+template <class T>
+T* state_data(const char* who, Tensor& state, std::size_t n) {
+  if (state.size() != n)
+    throw ShapeError(fmt::format("{}: a state buffer of shape {} cannot update {} values", who,
+                                 shape_str(state.shape()), n));
+  return state.data<T>();
+}
 }  // namespace
 
 // ---- Sgd ----
@@ -44,7 +54,7 @@ void SgdRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t /*t
     return;
   }
   if (s.velocity.empty()) s.velocity = Tensor::zeros(Shape{n}, dtype_of<T>());
-  T* v = s.velocity.data<T>();
+  T* v = state_data<T>(kName, s.velocity, n);
   const T mu = static_cast<T>(options.momentum);
   if (options.nesterov) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -71,7 +81,7 @@ template <class T>
 void AdaGradRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t /*t*/,
                          State& s) const {
   const T eta = static_cast<T>(lr), eps = static_cast<T>(options.epsilon);
-  T* sum_sq = s.sum_sq.data<T>();
+  T* sum_sq = state_data<T>(kName, s.sum_sq, n);
   T root[kChunk];
   for (std::size_t start = 0; start < n; start += kChunk) {
     const std::size_t len = std::min(kChunk, n - start);
@@ -95,7 +105,7 @@ void RMSPropRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t
                          State& s) const {
   const T eta = static_cast<T>(lr), eps = static_cast<T>(options.epsilon);
   const T rho = static_cast<T>(options.decay), one_minus_rho = static_cast<T>(1 - options.decay);
-  T* mean_sq = s.mean_sq.data<T>();
+  T* mean_sq = state_data<T>(kName, s.mean_sq, n);
   T root[kChunk];
   for (std::size_t start = 0; start < n; start += kChunk) {
     const std::size_t len = std::min(kChunk, n - start);
@@ -125,8 +135,8 @@ void AdamRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t t,
   const T eta_t = static_cast<T>(lr / (1 - std::pow(options.beta1, td)));
   const T inv_sqrt_bc2 = static_cast<T>(1 / std::sqrt(1 - std::pow(options.beta2, td)));
   const T eps = static_cast<T>(options.epsilon);
-  T* m = s.m.data<T>();
-  T* v = s.v.data<T>();
+  T* m = state_data<T>(kName, s.m, n);
+  T* v = state_data<T>(kName, s.v, n);
   T root[kChunk];
   for (std::size_t start = 0; start < n; start += kChunk) {
     const std::size_t len = std::min(kChunk, n - start);
