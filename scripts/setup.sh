@@ -3,10 +3,9 @@
 # sudo when not root. Sourced by demo.sh and test.sh; extra packages may be passed as arguments.
 set -euo pipefail
 
-<<<<<<< HEAD
 slope_packages=(g++ cmake make ccache xtensor-dev libxtensor-blas-dev libxsimd-dev
   libopenblas-dev libboost-test-dev libfmt-dev zlib1g-dev libcli11-dev clang-format
-  dataset-fashion-mnist clang libclang-rt-14-dev pkgconf slope_packages=(g++ python3-numpy "$@")
+  dataset-fashion-mnist clang libclang-rt-14-dev pkgconf python3-numpy "$@")
 
 missing=()
 for p in "${slope_packages[@]}"; do
