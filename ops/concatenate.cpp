@@ -57,6 +57,7 @@ Variable concatenate(const std::vector<Variable>& xs, long axis) {
   });
   return make_node(
       "concatenate", std::move(y), Inputs(xs),
+      // why hand-written: a primitive that moves elements.
       [chunk, outer, row](const Tensor& g, Inputs& in) {
         std::size_t offset = 0;
         for (std::size_t i = 0; i < in.size(); offset += chunk[i], ++i) {

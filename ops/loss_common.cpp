@@ -7,29 +7,6 @@
 
 namespace slope::detail {
 
-void check_scores_and_labels(const char* op, const Shape& scores, const Labels& y) {
-  check_dim(op, "scores", scores, 2);
-  const std::size_t n = scores[0], c = scores[1];
-  if (n == 0)
-    throw ValueError(
-        fmt::format("{}: the batch is empty (scores shape {})", op, shape_str(scores)));
-  if (c == 0)
-    throw ValueError(
-        fmt::format("{}: there are no classes (scores shape {})", op, shape_str(scores)));
-  if (y.size() != n)
-    throw ValueError(fmt::format("{}: {} labels for {} rows (scores shape {}, labels size {})", op,
-                                 y.size(), n, shape_str(scores), y.size()));
-  for (std::size_t i = 0; i < n; ++i)
-    if (y[i] < 0 || static_cast<std::size_t>(y[i]) >= c)
-      throw ValueError(fmt::format("{}: label y[{}] = {} is out of range [0, {}) (scores shape {})",
-                                   op, i, y[i], c, shape_str(scores)));
-}
-
-void check_coefficient(const char* op, const char* name, double value) {
-  if (!(std::isfinite(value) && value >= 0))
-    throw ValueError(fmt::format("{}: {} must be finite and >= 0 ({} {})", op, name, name, value));
-}
-
 Tensor reduce_losses(const std::vector<double>& losses, Reduction reduction, Dtype dtype) {
   if (reduction == Reduction::none) return Tensor::from_vector(losses, {losses.size()}, dtype);
   double total = 0.0;

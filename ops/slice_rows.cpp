@@ -27,6 +27,7 @@ Variable slice_rows(const Variable& x, std::size_t begin, std::size_t end) {
   });
   return make_node(
       "slice_rows", std::move(y), {x},
+      // why hand-written: a primitive that moves elements.
       [begin, width](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
