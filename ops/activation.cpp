@@ -3,6 +3,7 @@
 #include "../graph/broadcast.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
@@ -35,7 +36,7 @@ Variable sigmoid(const Variable& x) {
         in[0].add_grad(times_derivative_of_output(
             g, in[0].value(), [](const auto& a) { return sigmoid_of(a); },
             [](const auto& y) {
-              using T = typename std::decay_t<decltype(y)>::value_type;
+              using T = detail::value_t<decltype(y)>;
               return y * (T(1) - y);
             }));
       },
@@ -54,7 +55,7 @@ Variable tanh(const Variable& x) {
               return A(xt::tanh(a));
             },
             [](const auto& y) {
-              using T = typename std::decay_t<decltype(y)>::value_type;
+              using T = detail::value_t<decltype(y)>;
               return T(1) - y * y;
             }));
       },

@@ -3,6 +3,7 @@
 #include "elementwise.hpp"
 #include "index.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "reduce.hpp"
 
 namespace slope {
@@ -13,7 +14,7 @@ Variable gather(const Variable& x, const Labels& y) {
   check_labels("gather", y, c, x.shape());
   Tensor out = Tensor::zeros(Shape{n}, x.dtype());  // [N, C] -> [N]
   out.visit([&](auto& o) {
-    using T = typename std::decay_t<decltype(o)>::value_type;
+    using T = detail::value_t<decltype(o)>;
     const T* xp = x.value().data<T>();
     for (std::size_t i = 0; i < n; ++i) o.data()[i] = xp[i * c + static_cast<std::size_t>(y[i])];
   });
@@ -23,7 +24,7 @@ Variable gather(const Variable& x, const Labels& y) {
       [y, c](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           const T* gp = g.data<T>();
           for (std::size_t i = 0; i < y.size(); ++i)
             d.data()[i * c + static_cast<std::size_t>(y[i])] += gp[i];

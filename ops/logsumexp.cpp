@@ -4,6 +4,7 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "reduce.hpp"
 
 namespace slope {
@@ -21,7 +22,7 @@ Variable logsumexp(const Variable& x, long axis, bool keepdims) {
   Tensor shift = Tensor::zeros(out_shape, x.dtype()), rest = Tensor::zeros(out_shape, x.dtype());
   Tensor y = Tensor::zeros(out_shape, x.dtype());
   y.visit([&](auto& out) {
-    using T = typename std::decay_t<decltype(out)>::value_type;
+    using T = detail::value_t<decltype(out)>;
     const T* xp = x.value().data<T>();
     T* mp = shift.data<T>();
     T* rp = rest.data<T>();
@@ -50,7 +51,7 @@ Variable logsumexp(const Variable& x, long axis, bool keepdims) {
       [sp, shift = std::move(shift), rest = std::move(rest)](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           const T* xp = in[0].value().data<T>();
           const T* mp = shift.data<T>();
           const T* rp = rest.data<T>();

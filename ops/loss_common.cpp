@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../graph/errors.hpp"
+#include "op_helpers.hpp"
 
 namespace slope::detail {
 
@@ -17,7 +18,7 @@ Tensor reduce_losses(const std::vector<double>& losses, Reduction reduction, Dty
 
 void add_scaled_rows(const Variable& x, const Tensor& r, const Tensor& g, Reduction reduction) {
   r.visit([&](const auto& ra) {
-    using T = typename std::decay_t<decltype(ra)>::value_type;
+    using T = value_t<decltype(ra)>;
     const std::size_t n = ra.shape()[0], c = ra.shape()[1];
     const T* gp = g.data<T>();
     const T* rp = ra.data();
@@ -27,11 +28,7 @@ void add_scaled_rows(const Variable& x, const Tensor& r, const Tensor& g, Reduct
     for (std::size_t i = 0; i < n; ++i) {
       const T w = reduction == Reduction::none ? gp[i] : common;
       const T* ri = rp + i * c;
-      T* di = d + i * c;
-      if (fresh)
-        for (std::size_t j = 0; j < c; ++j) di[j] = ri[j] * w;
-      else
-        for (std::size_t j = 0; j < c; ++j) di[j] += ri[j] * w;
+      write_or_add(d + i * c, c, fresh, [ri, w](std::size_t j) { return ri[j] * w; });
     }
   });
 }

@@ -40,7 +40,7 @@ Variable matmul(const Variable& a, const Variable& b) {
       // why hand-written: a primitive; BLAS writes straight into the gradient buffers.
       [m, n, k](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
-          using T = typename std::decay_t<decltype(gv)>::value_type;
+          using T = detail::value_t<decltype(gv)>;
           const T* av = in[0].value().data<T>();
           const T* bv = in[1].value().data<T>();
           if (in[0].requires_grad())  // [M, N] x [N, K] -> [M, K]
@@ -74,7 +74,7 @@ Variable linear(const Variable& x, const Variable& w, const Variable& b) {
       // why hand-written: matmul(x, W) + b would allocate the product twice and sum_to the bias.
       [m, n, k](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
-          using T = typename std::decay_t<decltype(gv)>::value_type;
+          using T = detail::value_t<decltype(gv)>;
           if (in[0].requires_grad())  // [N, C] x [C, D] -> [N, D]
             gemm_into_grad<T>(in[0], false, true, m, k, n, gv.data(), in[1].value().data<T>());
           if (in[1].requires_grad())  // [D, N] x [N, C] -> [D, C]

@@ -34,6 +34,18 @@ void write_or_add_grad(const Variable& x, F&& f) {
   write_or_add(d, x.size(), fresh, f);
 }
 
+/// x's gradient (+)= f(g_i, x_i) elementwise, for g of x's shape: the backward of a unary
+/// elementwise op, in one pass with no temporary. f is called with two floats or two doubles.
+template <class F>
+void add_unary_grad(const Variable& x, const Tensor& g, F&& f) {
+  g.visit([&](const auto& ga) {
+    using T = value_t<decltype(ga)>;
+    const T* a = x.value().data<T>();
+    const T* gp = ga.data();
+    write_or_add_grad<T>(x, [&](std::size_t i) { return f(gp[i], a[i]); });
+  });
+}
+
 /// While branch_recording() is on, records for each element v of `x` which side of the op's kinks
 /// it sits on (`side(v)`, a small integer) and whether it sits on one (`on_kink(v)`).
 template <class Side, class OnKink>

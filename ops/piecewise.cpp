@@ -11,14 +11,8 @@ Variable abs(const Variable& x) {
       "abs", map(x.value(), [](const auto& a) { return xt::abs(a); }), {x},
       // why hand-written: composed as maximum(x, -x) it would take two nodes and a negated copy.
       [](const Tensor& g, Inputs& in) {
-        g.visit([&in](const auto& ga) {
-          using T = detail::value_t<decltype(ga)>;
-          const T* a = in[0].value().data<T>();
-          const T* gp = ga.data();
-          // NOTE: sign(0) = 0: the kink x = 0 gets the subgradient 0; sign(NaN) is NaN.
-          detail::write_or_add_grad<T>(
-              in[0], [&](std::size_t i) { return gp[i] * detail::sign_of(a[i]); });
-        });
+        // NOTE: sign(0) = 0: the kink x = 0 gets the subgradient 0; sign(NaN) is NaN.
+        detail::add_unary_grad(in[0], g, [](auto d, auto a) { return d * detail::sign_of(a); });
       },
       [](const Inputs& in) { return abs(in[0]); });
   detail::record_kinks(
@@ -41,15 +35,10 @@ Variable clamp(const Variable& x, double lo, double hi) {
       "clamp", std::move(y), {x},
       // why hand-written: minimum(maximum(x, lo), hi) would take two nodes and two constants.
       [lo, hi](const Tensor& g, Inputs& in) {
-        g.visit([&](const auto& ga) {
-          using T = detail::value_t<decltype(ga)>;
-          const T* a = in[0].value().data<T>();
-          const T* gp = ga.data();
-          const T l = T(lo), h = T(hi);
-          // NOTE: x = lo and x = hi pass the gradient, as PyTorch's clamp does; a NaN x gets NaN.
-          detail::write_or_add_grad<T>(in[0], [&](std::size_t i) {
-            return a[i] >= l && a[i] <= h ? gp[i] : detail::nan_or(a[i], T(0));
-          });
+        // NOTE: x = lo and x = hi pass the gradient, as PyTorch's clamp does; a NaN x gets NaN.
+        detail::add_unary_grad(in[0], g, [lo, hi](auto d, auto a) {
+          using T = decltype(a);
+          return a >= T(lo) && a <= T(hi) ? d : detail::nan_or(a, T(0));
         });
       },
       [lo, hi](const Inputs& in) { return clamp(in[0], lo, hi); });

@@ -14,14 +14,9 @@ Variable relu(const Variable& x) {
       "relu", std::move(y), {x},
       // why hand-written: where(x > 0, x, 0) would build a mask tensor and a second node.
       [](const Tensor& g, Inputs& in) {
-        g.visit([&in](const auto& ga) {
-          using T = detail::value_t<decltype(ga)>;
-          const T* a = in[0].value().data<T>();
-          const T* gp = ga.data();
-          // NOTE: the kink x = 0 gets gradient 0, as PyTorch's relu does; a NaN x gets NaN.
-          detail::write_or_add_grad<T>(
-              in[0], [&](std::size_t i) { return a[i] > 0 ? gp[i] : detail::nan_or(a[i], T(0)); });
-        });
+        // NOTE: the kink x = 0 gets gradient 0, as PyTorch's relu does; a NaN x gets NaN.
+        detail::add_unary_grad(
+            in[0], g, [](auto d, auto a) { return a > 0 ? d : detail::nan_or(a, decltype(a)(0)); });
       },
       [](const Inputs& in) { return relu(in[0]); });
   detail::record_kinks(

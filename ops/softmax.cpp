@@ -7,6 +7,7 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "row_softmax.hpp"
 
 namespace slope {
@@ -121,7 +122,7 @@ Variable softmax_node(const Variable& x, long axis) {
         bool fresh = false;
         Tensor& slot = in[0].grad_slot(&fresh);
         slot.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           using A = std::decay_t<decltype(d)>;
           const T* yp = saved.data<T>();
           const T* gp = g.data<T>();

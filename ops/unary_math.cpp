@@ -5,6 +5,7 @@
 #include "../graph/broadcast.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
@@ -81,7 +82,7 @@ Variable sqrt(const Variable& x) {
       [](const Tensor& g, Inputs& in) {
         // NOTE: +inf at x = 0, as in PyTorch and JAX.
         in[0].add_grad(map2("sqrt", g, in[0].value(), [](const auto& d, const auto& a) {
-          using T = typename std::decay_t<decltype(a)>::value_type;
+          using T = detail::value_t<decltype(a)>;
           return d / (T(2) * xt::sqrt(a));
         }));
       },
@@ -122,7 +123,7 @@ Variable square(const Variable& x) {
       // why hand-written: mul(x, x) would take the reuse path: two gradient passes.
       [](const Tensor& g, Inputs& in) {
         in[0].add_grad(times_derivative("square", g, in[0].value(), [](const auto& a) {
-          using T = typename std::decay_t<decltype(a)>::value_type;
+          using T = detail::value_t<decltype(a)>;
           return T(2) * a;
         }));
       },
