@@ -48,15 +48,10 @@ Variable extremum(const char* op, const Variable& a, const Variable& b) {
         });
       },
       [](const Inputs& in) { return kMax ? maximum(in[0], in[1]) : minimum(in[0], in[1]); });
-  if (branch_recording() && out.requires_grad())
-    a.value().visit([&](const auto& x) {
-      using A = std::decay_t<decltype(x)>;
-      const A diff = x - b.value().get<typename A::value_type>();  // [out]
-      const auto* p = diff.data();
-      out.node()->branches = record_branches(
-          diff.size(), [&](std::size_t i) { return (kMax ? p[i] >= 0 : p[i] <= 0) ? 0 : 1; },
-          [&](std::size_t i) { return p[i] == 0; });
-    });
+  if (branch_recording() && out.requires_grad())  // which side of a = b, from a - b [out]
+    detail::record_kinks(
+        out, map2(op, a.value(), b.value(), [](const auto& x, const auto& z) { return x - z; }),
+        [](auto d) { return (kMax ? d >= 0 : d <= 0) ? 0 : 1; }, [](auto d) { return d == 0; });
   return out;
 }
 }  // namespace

@@ -76,7 +76,7 @@ Tensor random_mask(const Shape& shape, std::uint64_t seed, Dtype dtype = Dtype::
 }
 
 std::vector<OpCase> where_cases(std::uint64_t seed) {
-  auto with_mask = [](Tensor mask) {
+  auto with_mask = [](const Tensor& mask) {
     return [mask](const Inputs& in) { return where(mask, in[0], in[1]); };
   };
   std::vector<OpCase> cases;
