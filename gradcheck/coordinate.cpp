@@ -80,6 +80,8 @@ struct RestoreFlat {
   Tensor& t;
   std::size_t j;
   double x0;
+  RestoreFlat(const RestoreFlat&) = delete;  // a copy would restore twice
+  RestoreFlat& operator=(const RestoreFlat&) = delete;
   ~RestoreFlat() { t.set_flat(j, x0); }
 };
 

@@ -51,6 +51,9 @@ struct Cache {
     }
     bytes = 0;
   }
+  Cache() = default;
+  Cache(const Cache&) = delete;  // a copy would free every cached block twice
+  Cache& operator=(const Cache&) = delete;
   ~Cache();
 };
 

@@ -3,6 +3,7 @@
 #include "../graph/broadcast.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
@@ -28,12 +29,14 @@ Tensor times_derivative_of_output(const Tensor& g, const Tensor& x, F&& f, D&& d
 Variable sigmoid(const Variable& x) {
   return make_node(
       "sigmoid", map(x.value(), [](const auto& a) { return sigmoid_of(a); }), {x},
+      // why hand-written: composed as 1 / (1 + exp(-x)) its backward is inf / inf = NaN where e^-x
+      // overflows.
       [](const Tensor& g, Inputs& in) {
         // NOTE: recomputes y rather than keeping a copy of the output alive.
         in[0].add_grad(times_derivative_of_output(
             g, in[0].value(), [](const auto& a) { return sigmoid_of(a); },
             [](const auto& y) {
-              using T = typename std::decay_t<decltype(y)>::value_type;
+              using T = detail::value_t<decltype(y)>;
               return y * (T(1) - y);
             }));
       },
@@ -43,6 +46,7 @@ Variable sigmoid(const Variable& x) {
 Variable tanh(const Variable& x) {
   return make_node(
       "tanh", map(x.value(), [](const auto& a) { return xt::tanh(a); }), {x},
+      // why hand-written: a primitive; (e^2x - 1) / (e^2x + 1) overflows for x > 44 in float32.
       [](const Tensor& g, Inputs& in) {
         in[0].add_grad(times_derivative_of_output(
             g, in[0].value(),
@@ -51,7 +55,7 @@ Variable tanh(const Variable& x) {
               return A(xt::tanh(a));
             },
             [](const auto& y) {
-              using T = typename std::decay_t<decltype(y)>::value_type;
+              using T = detail::value_t<decltype(y)>;
               return T(1) - y * y;
             }));
       },
@@ -59,16 +63,8 @@ Variable tanh(const Variable& x) {
 }
 
 namespace {
-std::vector<OpCase> sigmoid_cases(std::uint64_t seed) {
-  return detail::unary_cases(
-      seed, [](const Inputs& in) { return sigmoid(in[0]); }, detail::normal_inputs);
-}
-std::vector<OpCase> tanh_cases(std::uint64_t seed) {
-  return detail::unary_cases(
-      seed, [](const Inputs& in) { return tanh(in[0]); }, detail::normal_inputs);
-}
-const OpRegistration kSigmoid("sigmoid", sigmoid_cases);
-const OpRegistration kTanh("tanh", tanh_cases);
+const OpRegistration kSigmoid("sigmoid", detail::unary_op(sigmoid, detail::normal_inputs));
+const OpRegistration kTanh("tanh", detail::unary_op(tanh, detail::normal_inputs));
 }  // namespace
 
 }  // namespace slope

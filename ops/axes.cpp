@@ -9,6 +9,7 @@ namespace slope::detail {
 std::vector<std::size_t> reduce_axes(const char* op, const std::vector<long>& axes,
                                      const Shape& shape) {
   std::vector<std::size_t> norm;
+  norm.reserve(axes.size());
   for (long a : axes) norm.push_back(normalize_axis(op, a, shape));
   std::sort(norm.begin(), norm.end());
   if (std::adjacent_find(norm.begin(), norm.end()) != norm.end())

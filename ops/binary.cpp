@@ -33,6 +33,7 @@ Variable add(const Variable& a, const Variable& b) {
   Tensor y = map2("add", a.value(), b.value(), [](const auto& x, const auto& z) { return x + z; });
   return make_node(
       "add", std::move(y), {a, b},
+      // why hand-written: a primitive.
       [](const Tensor& g, Inputs& in) {
         add_broadcast_grad(in[0], g);
         add_broadcast_grad(in[1], g);
@@ -44,6 +45,7 @@ Variable sub(const Variable& a, const Variable& b) {
   Tensor y = map2("sub", a.value(), b.value(), [](const auto& x, const auto& z) { return x - z; });
   return make_node(
       "sub", std::move(y), {a, b},
+      // why hand-written: add(a, neg(b)) would take two nodes and a negated copy.
       [](const Tensor& g, Inputs& in) {
         add_broadcast_grad(in[0], g);
         if (in[1].requires_grad())
@@ -56,6 +58,7 @@ Variable mul(const Variable& a, const Variable& b) {
   Tensor y = map2("mul", a.value(), b.value(), [](const auto& x, const auto& z) { return x * z; });
   return make_node(
       "mul", std::move(y), {a, b},
+      // why hand-written: a primitive.
       [](const Tensor& g, Inputs& in) {
         auto times = [](const auto& u, const auto& v) { return u * v; };
         if (in[0].requires_grad()) add_broadcast_grad(in[0], map2("mul", g, in[1].value(), times));
@@ -69,6 +72,7 @@ Variable div(const Variable& a, const Variable& b) {
   check_no_zero("div", b.value());
   return make_node(
       "div", std::move(y), {a, b},
+      // why hand-written: a primitive (mul(a, pow(b, -1)) would take two nodes).
       [](const Tensor& g, Inputs& in) {
         if (in[0].requires_grad())
           add_broadcast_grad(in[0], map2("div", g, in[1].value(),
@@ -85,18 +89,6 @@ Variable div(const Variable& a, const Variable& b) {
 }
 
 namespace {
-std::vector<OpCase> add_cases(std::uint64_t seed) {
-  return detail::binary_cases(
-      seed, [](const Inputs& in) { return add(in[0], in[1]); }, detail::normal_inputs);
-}
-std::vector<OpCase> sub_cases(std::uint64_t seed) {
-  return detail::binary_cases(
-      seed, [](const Inputs& in) { return sub(in[0], in[1]); }, detail::normal_inputs);
-}
-std::vector<OpCase> mul_cases(std::uint64_t seed) {
-  return detail::binary_cases(
-      seed, [](const Inputs& in) { return mul(in[0], in[1]); }, detail::normal_inputs);
-}
 std::vector<OpCase> div_cases(std::uint64_t seed) {
   const OpFn apply = [](const Inputs& in) { return div(in[0], in[1]); };
   auto cases = detail::binary_cases(seed, apply, detail::positive_inputs);
@@ -105,9 +97,9 @@ std::vector<OpCase> div_cases(std::uint64_t seed) {
       {"signed", {randn({3, 4}, seed + 20), detail::nonzero_inputs({3, 4}, seed + 21)}, apply});
   return cases;
 }
-const OpRegistration kAdd("add", add_cases);
-const OpRegistration kSub("sub", sub_cases);
-const OpRegistration kMul("mul", mul_cases);
+const OpRegistration kAdd("add", detail::binary_op(add, detail::normal_inputs));
+const OpRegistration kSub("sub", detail::binary_op(sub, detail::normal_inputs));
+const OpRegistration kMul("mul", detail::binary_op(mul, detail::normal_inputs));
 const OpRegistration kDiv("div", div_cases);
 }  // namespace
 

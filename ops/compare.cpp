@@ -3,17 +3,29 @@
 #include "../graph/broadcast.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
 namespace {
 // Whether each output element comes from a (ties go to a, the first input); x, z broadcast.
+// NOTE: a NaN on either side wins (NaN in, NaN out, as PyTorch's maximum): a NaN x picks x, and a
+// NaN z fails the comparison and so picks z.
 template <bool kMax, class X, class Z>
 auto picks_a(const X& x, const Z& z) {
   if constexpr (kMax)
-    return xt::greater_equal(x, z);
+    return xt::greater_equal(x, z) || xt::isnan(x);
   else
-    return xt::less_equal(x, z);
+    return xt::less_equal(x, z) || xt::isnan(x);
+}
+
+// g where `side` picked this input, 0 elsewhere, summed back to its shape; NaN for its NaNs.
+template <class A, class M>
+void add_picked_grad(const Variable& in, const M& picked) {
+  if (!in.requires_grad()) return;
+  Tensor d = sum_to(A(picked), in.shape());
+  detail::nan_where_nan(d, in.value());
+  in.add_grad(std::move(d));
 }
 
 template <bool kMax>
@@ -23,6 +35,7 @@ Variable extremum(const char* op, const Variable& a, const Variable& b) {
   });
   Variable out = make_node(
       op, std::move(y), {a, b},
+      // why hand-written: where(a >= b, a, b) would need a comparison op and its mask as a tensor.
       [](const Tensor& g, Inputs& in) {
         g.visit([&in](const auto& d) {
           using A = std::decay_t<decltype(d)>;
@@ -30,22 +43,15 @@ Variable extremum(const char* op, const Variable& a, const Variable& b) {
           const auto& x = in[0].value().get<T>();
           const auto& z = in[1].value().get<T>();
           // [out] -> each input's shape
-          if (in[0].requires_grad())
-            in[0].add_grad(sum_to(A(xt::where(picks_a<kMax>(x, z), d, T(0))), in[0].shape()));
-          if (in[1].requires_grad())
-            in[1].add_grad(sum_to(A(xt::where(picks_a<kMax>(x, z), T(0), d)), in[1].shape()));
+          add_picked_grad<A>(in[0], xt::where(picks_a<kMax>(x, z), d, T(0)));
+          add_picked_grad<A>(in[1], xt::where(picks_a<kMax>(x, z), T(0), d));
         });
       },
       [](const Inputs& in) { return kMax ? maximum(in[0], in[1]) : minimum(in[0], in[1]); });
-  if (branch_recording() && out.requires_grad())
-    a.value().visit([&](const auto& x) {
-      using A = std::decay_t<decltype(x)>;
-      const A diff = x - b.value().get<typename A::value_type>();  // [out]
-      const auto* p = diff.data();
-      out.node()->branches = record_branches(
-          diff.size(), [&](std::size_t i) { return (kMax ? p[i] >= 0 : p[i] <= 0) ? 0 : 1; },
-          [&](std::size_t i) { return p[i] == 0; });
-    });
+  if (branch_recording() && out.requires_grad())  // which side of a = b, from a - b [out]
+    detail::record_kinks(
+        out, map2(op, a.value(), b.value(), [](const auto& x, const auto& z) { return x - z; }),
+        [](auto d) { return (kMax ? d >= 0 : d <= 0) ? 0 : 1; }, [](auto d) { return d == 0; });
   return out;
 }
 }  // namespace

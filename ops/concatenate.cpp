@@ -5,6 +5,7 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "shape.hpp"
 
 namespace slope {
@@ -46,7 +47,7 @@ Variable concatenate(const std::vector<Variable>& xs, long axis) {
   for (auto c : chunk) row += c;
   Tensor y = Tensor::zeros(out_shape, xs[0].dtype());
   y.visit([&](auto& out) {
-    using T = typename std::decay_t<decltype(out)>::value_type;
+    using T = detail::value_t<decltype(out)>;
     std::size_t offset = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) {
       const T* src = xs[i].value().template data<T>();
@@ -57,13 +58,14 @@ Variable concatenate(const std::vector<Variable>& xs, long axis) {
   });
   return make_node(
       "concatenate", std::move(y), Inputs(xs),
+      // why hand-written: a primitive that moves elements.
       [chunk, outer, row](const Tensor& g, Inputs& in) {
         std::size_t offset = 0;
         for (std::size_t i = 0; i < in.size(); offset += chunk[i], ++i) {
           if (!in[i].requires_grad()) continue;
           Tensor dx = Tensor::zeros(in[i].shape(), g.dtype());
           dx.visit([&](auto& d) {
-            using T = typename std::decay_t<decltype(d)>::value_type;
+            using T = detail::value_t<decltype(d)>;
             const T* gp = g.data<T>();
             for (std::size_t a = 0; a < outer; ++a)
               std::copy(gp + a * row + offset, gp + a * row + offset + chunk[i],

@@ -8,7 +8,7 @@
 namespace slope {
 
 Variable elastic_net(const std::vector<Variable>& params, double beta, double lambda) {
-  detail::check_coefficient("elastic_net", "beta", beta);
+  check_coefficient("elastic_net", "beta", beta);
   // NOTE: the |w| part has a kink at 0, where it contributes the subgradient 0.
   return detail::penalty_node(
       "elastic_net", params, lambda, [beta](double w) { return beta * w * w + std::abs(w); },

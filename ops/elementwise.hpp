@@ -2,7 +2,8 @@
 // Elementwise ops. Binary ops broadcast as NumPy does; each input's gradient is summed back to
 // its own shape. Mixed element types throw TypeError; shapes that do not broadcast, ShapeError.
 // Inputs outside an op's domain throw ValueError naming the op, the offending value and its flat
-// index: no op turns good input into a silent NaN.
+// index: no op turns good input into a silent NaN. A NaN input gives a NaN output (PyTorch's rule),
+// and ops that compare give the NaN element a NaN gradient (docs/ops.md, "NaN in, NaN out").
 #pragma once
 
 #include "../graph/variable.hpp"
@@ -13,7 +14,7 @@ namespace slope {
 Variable add(const Variable& a, const Variable& b);
 /// y = a * b. dy/da = b, dy/db = a (summed over broadcast axes).
 Variable mul(const Variable& a, const Variable& b);
-/// y = max(x, 0). dy/dx = 1 where x > 0, else 0 (0 at the kink x = 0).
+/// y = max(x, 0). dy/dx = 1 where x > 0, else 0 (0 at the kink x = 0). NaN gives NaN, both ways.
 Variable relu(const Variable& x);
 
 /// A constant scalar of x's element type (broadcasts against anything).
@@ -27,7 +28,8 @@ Variable sub(const Variable& a, const Variable& b);
 /// Throws ValueError when b has a zero (naming its flat index): x / 0 would give inf or NaN.
 Variable div(const Variable& a, const Variable& b);
 /// y = max(a, b) elementwise. dy/da = 1 where a >= b, else 0; dy/db = 1 where b > a.
-/// NOTE: at a tie (a kink) the whole gradient goes to a, the first input.
+/// NOTE: at a tie (a kink) the whole gradient goes to a, the first input. A NaN on either side
+/// gives NaN, and a NaN gradient to that side.
 Variable maximum(const Variable& a, const Variable& b);
 /// y = min(a, b) elementwise. dy/da = 1 where a <= b, else 0; dy/db = 1 where b < a.
 /// NOTE: at a tie (a kink) the whole gradient goes to a, the first input.
@@ -45,7 +47,8 @@ Variable log(const Variable& x);
 /// Throws ValueError for x < 0 (or NaN), naming the first such element.
 Variable sqrt(const Variable& x);
 /// y = x^p for a constant p. dy/dx = p x^(p-1) (0 everywhere when p = 0).
-/// Throws ValueError for x < 0 with a non-integer p (NaN) and x = 0 with p < 0 (inf).
+/// Throws ValueError for x < 0 with a non-integer p (NaN), x = 0 with p < 0 (inf) and a NaN p.
+/// Overflow gives inf (1e200^2, as exp(1000)); a NaN x gives NaN for an integer p.
 Variable pow(const Variable& x, double p);
 /// y = |x|. dy/dx = sign(x); the kink x = 0 gets the subgradient 0.
 Variable abs(const Variable& x);
@@ -64,7 +67,7 @@ Variable clamp(const Variable& x, double lo, double hi);
 /// y = a where mask != 0, else b; mask, a and b broadcast together (mask may be float32 or
 /// float64, a and b must share a type). dy/da = 1 where mask != 0, dy/db = 1 where mask == 0
 /// (each summed back to its shape); the mask is a constant. Throws ShapeError naming all three
-/// shapes when they do not broadcast.
+/// shapes when they do not broadcast, ValueError for a NaN in the mask.
 Variable where(const Tensor& mask, const Variable& a, const Variable& b);
 
 // ---- operators ----

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "../graph/errors.hpp"
 #include "../graph/variable.hpp"
 
 namespace slope {
@@ -20,9 +21,8 @@ Variable gather(const Variable& x, const Labels& y);
 Variable one_hot(const Labels& y, std::size_t classes, Dtype dtype = Dtype::float64);
 
 namespace detail {
-/// Throws ValueError "<op>: label y[2] = 7 is out of range [0, 5) (x shape (4, 5))" for the first
-/// label outside [0, classes); `shape` is the shape to name (the scores'), empty for none.
-void check_labels(const char* op, const Labels& y, std::size_t classes, const Shape& shape);
+// NOTE: the label check lives in graph/errors.hpp (check_labels); one_hot.cpp still names it here.
+using slope::check_labels;
 }  // namespace detail
 
 }  // namespace slope

@@ -4,6 +4,7 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "reduce.hpp"
 
 namespace slope {
@@ -21,7 +22,7 @@ Variable logsumexp(const Variable& x, long axis, bool keepdims) {
   Tensor shift = Tensor::zeros(out_shape, x.dtype()), rest = Tensor::zeros(out_shape, x.dtype());
   Tensor y = Tensor::zeros(out_shape, x.dtype());
   y.visit([&](auto& out) {
-    using T = typename std::decay_t<decltype(out)>::value_type;
+    using T = detail::value_t<decltype(out)>;
     const T* xp = x.value().data<T>();
     T* mp = shift.data<T>();
     T* rp = rest.data<T>();
@@ -34,9 +35,9 @@ Variable logsumexp(const Variable& x, long axis, bool keepdims) {
         // NOTE: shifting by the max keeps exp() in range; an infinite max is the answer itself.
         T r = 0;
         if (std::isfinite(m)) {
-          T s = 0;
+          double s = 0;  // in double: a line may be long
           for (std::size_t k = 0; k < sp.n; ++k) s += std::exp(line[k * sp.inner] - m);
-          r = std::log(s);
+          r = static_cast<T>(std::log(s));
         }
         mp[o] = m;
         rp[o] = r;
@@ -45,10 +46,12 @@ Variable logsumexp(const Variable& x, long axis, bool keepdims) {
   });
   return make_node(
       "logsumexp", std::move(y), {x},
+      // why hand-written: log(sum(exp(x))) composed overflows at 89 in float32; this is
+      // max-shifted.
       [sp, shift = std::move(shift), rest = std::move(rest)](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           const T* xp = in[0].value().data<T>();
           const T* mp = shift.data<T>();
           const T* rp = rest.data<T>();

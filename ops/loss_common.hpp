@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// What the loss and regularizer nodes share: argument checks, the reduction of per-example
-// losses, and the one-pass backward that scales the residual dL_i/ds_i into the gradient.
-// Internal: not part of <slope/slope.hpp>.
+// What the loss nodes share: the reduction of per-example losses, and the one-pass backward that
+// scales the residual dL_i/ds_i into the gradient. Internal: not part of <slope/slope.hpp>.
 #pragma once
 
 #include <vector>
@@ -10,14 +9,6 @@
 #include "loss.hpp"
 
 namespace slope::detail {
-
-/// Throws ShapeError "<op>: expected a 2-D scores, got shape (3)"; ValueError for an empty batch
-/// or no classes, labels of the wrong length, or a label < 0 or >= C, worded as gather's:
-/// "<op>: label y[2] = 7 is out of range [0, 5) (scores shape (4, 5))".
-void check_scores_and_labels(const char* op, const Shape& scores, const Labels& y);
-
-/// Throws ValueError "<op>: <name> must be finite and >= 0 (<name> -1)" (NaN and inf too).
-void check_coefficient(const char* op, const char* name, double value);
 
 /// The node value from per-example losses accumulated in double: their mean or sum (shape ()),
 /// or the losses themselves (shape [N]) for Reduction::none; of element type `dtype`.

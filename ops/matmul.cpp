@@ -3,6 +3,7 @@
 #include "gemm.hpp"
 #include "linalg.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
@@ -36,9 +37,10 @@ Variable matmul(const Variable& a, const Variable& b) {
   });
   return make_node(
       "matmul", std::move(y), {a, b},
+      // why hand-written: a primitive; BLAS writes straight into the gradient buffers.
       [m, n, k](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
-          using T = typename std::decay_t<decltype(gv)>::value_type;
+          using T = detail::value_t<decltype(gv)>;
           const T* av = in[0].value().data<T>();
           const T* bv = in[1].value().data<T>();
           if (in[0].requires_grad())  // [M, N] x [N, K] -> [M, K]
@@ -69,19 +71,18 @@ Variable linear(const Variable& x, const Variable& w, const Variable& b) {
   });
   return make_node(
       "linear", std::move(y), {x, w, b},
+      // why hand-written: matmul(x, W) + b would allocate the product twice and sum_to the bias.
       [m, n, k](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
-          using T = typename std::decay_t<decltype(gv)>::value_type;
+          using T = detail::value_t<decltype(gv)>;
           if (in[0].requires_grad())  // [N, C] x [C, D] -> [N, D]
             gemm_into_grad<T>(in[0], false, true, m, k, n, gv.data(), in[1].value().data<T>());
           if (in[1].requires_grad())  // [D, N] x [N, C] -> [D, C]
             gemm_into_grad<T>(in[1], true, false, k, n, m, in[0].value().data<T>(), gv.data());
-          if (in[2].requires_grad()) {  // [N, C] -> [C]
-            bool fresh = false;
-            T* db = in[2].grad_slot(&fresh).template data<T>();
-            if (fresh) std::fill(db, db + n, T(0));
-            for (std::size_t i = 0; i < m; ++i)
-              for (std::size_t j = 0; j < n; ++j) db[j] += gv.data()[i * n + j];
+          if (in[2].requires_grad()) {  // [N, C] -> [C], summed in double
+            std::vector<T> col(n);
+            detail::sum_over(gv.data(), g.shape(), {0}, col.data());
+            detail::write_or_add_grad<T>(in[2], [&col](std::size_t j) { return col[j]; });
           }
         });
       },

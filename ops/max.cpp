@@ -9,6 +9,7 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "reduce.hpp"
 
 namespace slope {
@@ -27,7 +28,7 @@ Variable max_over(const Variable& x, const std::vector<std::size_t>& axes, bool 
   std::vector<std::size_t> arg(y.size(), kNone);
   std::vector<char> tied;
   y.visit([&](auto& out) {
-    using T = typename std::decay_t<decltype(out)>::value_type;
+    using T = detail::value_t<decltype(out)>;
     const T* xp = x.value().data<T>();
     detail::for_each_reduced(x.shape(), axes, [&](std::size_t i, std::size_t o) {
       const std::size_t a = arg[o];
@@ -50,13 +51,15 @@ Variable max_over(const Variable& x, const std::vector<std::size_t>& axes, bool 
         [&](std::size_t o) { return tied[o] != 0; });
   Variable result = make_node(
       "max", std::move(y), {x},
+      // why hand-written: a reduction that picks; only the winners' indices are kept.
       [arg = std::move(arg)](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           const T* gp = g.data<T>();
           for (std::size_t o = 0; o < arg.size(); ++o) d.data()[arg[o]] += gp[o];
         });
+        detail::nan_where_nan(dx, in[0].value());  // NOTE: the NaN rule (op_helpers.hpp)
         in[0].add_grad(std::move(dx));
       },
       std::move(replay));

@@ -5,6 +5,7 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "reduce.hpp"
 
 namespace slope {
@@ -20,20 +21,18 @@ Variable mean_over(const Variable& x, const std::vector<std::size_t>& axes, bool
                     fmt::join(axes, ", "), shape_str(x.shape())));
   Tensor y = Tensor::zeros(detail::reduced_shape(x.shape(), axes, keepdims), x.dtype());
   y.visit([&](auto& out) {
-    using T = typename std::decay_t<decltype(out)>::value_type;
-    const T* xp = x.value().data<T>();
-    T* yp = out.data();
-    detail::for_each_reduced(x.shape(), axes,
-                             [&](std::size_t i, std::size_t o) { yp[o] += xp[i]; });
-    const T inv = T(1) / static_cast<T>(n);
-    for (std::size_t o = 0; o < out.size(); ++o) yp[o] *= inv;
+    using T = detail::value_t<decltype(out)>;
+    // in double, divided before the rounding to T
+    detail::sum_over(x.value().data<T>(), x.shape(), axes, out.data(),
+                     1.0 / static_cast<double>(n));
   });
   return make_node(
       "mean", std::move(y), {x},
+      // why hand-written: sum(x) * (1 / n) would take two nodes and a constant.
       [axes, n](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           const T* gp = g.data<T>();
           const T inv = T(1) / static_cast<T>(n);
           T* dp = d.data();

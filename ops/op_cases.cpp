@@ -40,8 +40,7 @@ Tensor upper_fraction_inputs(const Shape& shape, std::uint64_t seed) {
   return fraction_inputs(shape, seed, 0.6, 0.9);
 }
 
-std::vector<OpCase> binary_cases(std::uint64_t seed, const OpFn& apply,
-                                 Tensor (*inputs)(const Shape&, std::uint64_t)) {
+std::vector<OpCase> binary_cases(std::uint64_t seed, const OpFn& apply, InputFn inputs) {
   std::vector<OpCase> cases;
   cases.push_back({"plain", {inputs({3, 4}, seed), inputs({3, 4}, seed + 1)}, apply});
   cases.push_back({"broadcast_row", {inputs({3, 4}, seed + 2), inputs({4}, seed + 3)}, apply});
@@ -53,8 +52,7 @@ std::vector<OpCase> binary_cases(std::uint64_t seed, const OpFn& apply,
   return cases;
 }
 
-std::vector<OpCase> unary_cases(std::uint64_t seed, const OpFn& apply,
-                                Tensor (*inputs)(const Shape&, std::uint64_t)) {
+std::vector<OpCase> unary_cases(std::uint64_t seed, const OpFn& apply, InputFn inputs) {
   std::vector<OpCase> cases;
   cases.push_back({"matrix", {inputs({3, 4}, seed)}, apply});
   cases.push_back({"vector", {inputs({5}, seed + 1)}, apply});
@@ -63,6 +61,20 @@ std::vector<OpCase> unary_cases(std::uint64_t seed, const OpFn& apply,
                      return mul(apply(in), in[0]);
                    }});
   return cases;
+}
+
+CasesFn unary_op(UnaryFn f, InputFn inputs) {
+  return [f, inputs](std::uint64_t seed) {
+    return unary_cases(
+        seed, [f](const Inputs& in) { return f(in[0]); }, inputs);
+  };
+}
+
+CasesFn binary_op(BinaryFn f, InputFn inputs) {
+  return [f, inputs](std::uint64_t seed) {
+    return binary_cases(
+        seed, [f](const Inputs& in) { return f(in[0], in[1]); }, inputs);
+  };
 }
 
 }  // namespace slope::detail

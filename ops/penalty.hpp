@@ -8,25 +8,9 @@
 
 #include "../graph/errors.hpp"
 #include "../graph/variable.hpp"
-#include "loss_common.hpp"
+#include "op_helpers.hpp"
 
 namespace slope::detail {
-
-/// -1, 0 or 1 in w's type: the subgradient of |w| (0 at the kink w = 0).
-template <class T>
-T sign_of(T w) {
-  return static_cast<T>((w > T(0)) - (w < T(0)));
-}
-
-/// Checks the list (non-empty, one element type) and lambda, naming `op`.
-inline void check_params(const char* op, const std::vector<Variable>& params, double lambda) {
-  check_coefficient(op, "lambda", lambda);
-  if (params.empty()) throw ValueError(fmt::format("{}: no parameters given (an empty list)", op));
-  for (std::size_t k = 1; k < params.size(); ++k)
-    if (params[k].dtype() != params[0].dtype())
-      throw TypeError(fmt::format("{}: element types differ (params[0] {}, params[{}] {})", op,
-                                  dtype_name(params[0].dtype()), k, dtype_name(params[k].dtype())));
-}
 
 /// The node. `f(double) -> double` gives the value; `df(T) -> T` the slope (called with float or
 /// double). With `kinks`, the sign of each element is recorded while branch_recording() is on.
@@ -41,20 +25,15 @@ Variable penalty_node(const char* op, const std::vector<Variable>& params, doubl
     });
   Variable out = make_node(
       op, Tensor::scalar(lambda * total, params[0].dtype()), params,
+      // why hand-written: fused; lambda * sum(square(w)) would take three nodes per parameter.
       [lambda, df](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& ga) {
-          using T = typename std::decay_t<decltype(ga)>::value_type;
+          using T = value_t<decltype(ga)>;
           const T scale = static_cast<T>(lambda) * ga.data()[0];
           for (const auto& w : in) {
             if (!w.requires_grad()) continue;
-            const T* x = w.value().data<T>();
-            const std::size_t size = w.size();  // dy/dw_k has w_k's shape
-            bool fresh = false;
-            T* d = w.grad_slot(&fresh).template data<T>();
-            if (fresh)
-              for (std::size_t i = 0; i < size; ++i) d[i] = scale * df(x[i]);
-            else
-              for (std::size_t i = 0; i < size; ++i) d[i] += scale * df(x[i]);
+            const T* x = w.value().data<T>();  // dy/dw_k has w_k's shape
+            write_or_add_grad<T>(w, [&](std::size_t i) { return scale * df(x[i]); });
           }
         });
       },
@@ -66,7 +45,7 @@ Variable penalty_node(const char* op, const std::vector<Variable>& params, doubl
       all.insert(all.end(), v.begin(), v.end());
     }
     out.node()->branches = record_branches(
-        all.size(), [&](std::size_t i) { return static_cast<int>(sign_of(all[i])); },
+        all.size(), [&](std::size_t i) { return int{all[i] > 0} - int{all[i] < 0}; },
         [&](std::size_t i) { return all[i] == 0.0; });
   }
   return out;

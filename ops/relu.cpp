@@ -1,41 +1,32 @@
 // SPDX-License-Identifier: MIT
-#include "../graph/broadcast.hpp"
-#include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
 Variable relu(const Variable& x) {
+  // NOTE: x <= 0 ? 0 : x, so a NaN passes through (as PyTorch's relu; max(x, 0) would drop it).
   Tensor y = map(x.value(), [](const auto& a) {
-    return xt::maximum(a, typename std::decay_t<decltype(a)>::value_type(0));
+    using T = detail::value_t<decltype(a)>;
+    return xt::where(a <= T(0), T(0), a);
   });
   Variable out = make_node(
       "relu", std::move(y), {x},
+      // why hand-written: where(x > 0, x, 0) would build a mask tensor and a second node.
       [](const Tensor& g, Inputs& in) {
-        // NOTE: the kink x = 0 gets gradient 0, as PyTorch's relu does.
-        Tensor dx = g;
-        dx.visit([&in](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
-          const T* a = in[0].value().data<T>();
-          for (std::size_t i = 0; i < d.size(); ++i)
-            if (!(a[i] > 0)) d.data()[i] = T(0);
-        });
-        in[0].add_grad(std::move(dx));
+        // NOTE: the kink x = 0 gets gradient 0, as PyTorch's relu does; a NaN x gets NaN.
+        detail::add_unary_grad(
+            in[0], g, [](auto d, auto a) { return a > 0 ? d : detail::nan_or(a, decltype(a)(0)); });
       },
       [](const Inputs& in) { return relu(in[0]); });
-  if (branch_recording() && out.requires_grad())
-    out.node()->branches = record_branches(
-        x.size(), [&](std::size_t i) { return x.value().flat(i) > 0 ? 1 : 0; },
-        [&](std::size_t i) { return x.value().flat(i) == 0; });
+  detail::record_kinks(
+      out, x.value(), [](auto v) { return v > 0 ? 1 : 0; }, [](auto v) { return v == 0; });
   return out;
 }
 
 namespace {
-std::vector<OpCase> relu_cases(std::uint64_t seed) {
-  return detail::unary_cases(
-      seed, [](const Inputs& in) { return relu(in[0]); }, detail::nonzero_inputs);
-}
-const OpRegistration kRelu("relu", relu_cases, /*has_kinks=*/true);
+const OpRegistration kRelu("relu", detail::unary_op(relu, detail::nonzero_inputs),
+                           /*has_kinks=*/true);
 }  // namespace
 
 }  // namespace slope

@@ -4,6 +4,7 @@
 #include "../graph/errors.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "shape.hpp"
 
 namespace slope {
@@ -21,16 +22,17 @@ Variable slice_rows(const Variable& x, std::size_t begin, std::size_t end) {
   out_shape[0] = end - begin;  // [N, ...] -> [end - begin, ...]
   Tensor y = Tensor::zeros(out_shape, x.dtype());
   y.visit([&](auto& out) {
-    using T = typename std::decay_t<decltype(out)>::value_type;
+    using T = detail::value_t<decltype(out)>;
     const T* src = x.value().data<T>() + begin * width;
     std::copy(src, src + out.size(), out.data());
   });
   return make_node(
       "slice_rows", std::move(y), {x},
+      // why hand-written: a primitive that moves elements.
       [begin, width](const Tensor& g, Inputs& in) {
         Tensor dx = Tensor::zeros(in[0].shape(), g.dtype());
         dx.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           const T* gp = g.data<T>();
           std::copy(gp, gp + g.size(), d.data() + begin * width);
         });

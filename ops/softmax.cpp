@@ -7,6 +7,8 @@
 #include "axes.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
+#include "row_softmax.hpp"
 
 namespace slope {
 
@@ -19,9 +21,9 @@ template <class T>
 void softmax_line(const T* x, T* y, std::size_t n, std::size_t stride) {
   T m = x[0];
   for (std::size_t k = 1; k < n; ++k) m = std::max(m, x[k * stride]);
-  T s = 0;
+  double s = 0;
   for (std::size_t k = 0; k < n; ++k) s += (y[k * stride] = std::exp(x[k * stride] - m));
-  const T inv = T(1) / s;
+  const T inv = static_cast<T>(1.0 / s);
   for (std::size_t k = 0; k < n; ++k) y[k * stride] *= inv;
 }
 
@@ -29,48 +31,27 @@ template <class T>
 void log_softmax_line(const T* x, T* y, std::size_t n, std::size_t stride) {
   T m = x[0];
   for (std::size_t k = 1; k < n; ++k) m = std::max(m, x[k * stride]);
-  T s = 0;
+  double s = 0;
   for (std::size_t k = 0; k < n; ++k) s += std::exp(x[k * stride] - m);
   // NOTE: (x - m) - log(s), not x - (m + log(s)): near 1e4 the sum would round away digits.
-  const T ls = std::log(s);
+  const T ls = static_cast<T>(std::log(s));
   for (std::size_t k = 0; k < n; ++k) y[k * stride] = (x[k * stride] - m) - ls;
 }
 
-// The last axis, whose rows are contiguous: shift each row by its max in a loop, then one
-// xsimd-vectorised exp over the whole array (a std::exp per element costs ~15x more on [128, 10]),
-// then normalise each row. y holds the shifted values on the way.
-template <Kind kind, class A>
-void rows_forward(const A& x, A& y, std::size_t rows, std::size_t n) {
-  using T = typename A::value_type;
-  const T* xp = x.data();
-  T* yp = y.data();
-  for (std::size_t r = 0; r < rows; ++r) {
-    const T* xr = xp + r * n;
-    T m = xr[0];
-    for (std::size_t k = 1; k < n; ++k) m = std::max(m, xr[k]);
-    for (std::size_t k = 0; k < n; ++k) yp[r * n + k] = xr[k] - m;
-  }
-  const A e = xt::exp(y);
-  const T* ep = e.data();
-  for (std::size_t r = 0; r < rows; ++r) {
-    T s = 0;
-    for (std::size_t k = 0; k < n; ++k) s += ep[r * n + k];
-    if constexpr (kind == Kind::softmax) {
-      const T inv = T(1) / s;
-      for (std::size_t k = 0; k < n; ++k) yp[r * n + k] = ep[r * n + k] * inv;
-    } else {
-      const T ls = std::log(s);  // NOTE: (x - m) - log(s): see log_softmax_line
-      for (std::size_t k = 0; k < n; ++k) yp[r * n + k] -= ls;
-    }
-  }
+template <class T>
+double sum_of_line(const T* g, std::size_t n, std::size_t stride) {
+  double s = 0;
+  for (std::size_t k = 0; k < n; ++k) s += static_cast<double>(g[k * stride]);
+  return s;
 }
 
 // dx (+)= y * (g - sum(g * y)); `fresh` overwrites instead of adding.
 template <class T>
 void softmax_back_line(const T* y, const T* g, T* dx, std::size_t n, std::size_t stride,
                        bool fresh) {
-  T dot = 0;
-  for (std::size_t k = 0; k < n; ++k) dot += g[k * stride] * y[k * stride];
+  double sum = 0;
+  for (std::size_t k = 0; k < n; ++k) sum += static_cast<double>(g[k * stride] * y[k * stride]);
+  const T dot = static_cast<T>(sum);
   for (std::size_t k = 0; k < n; ++k) {
     const T v = y[k * stride] * (g[k * stride] - dot);
     dx[k * stride] = fresh ? v : dx[k * stride] + v;
@@ -81,8 +62,7 @@ void softmax_back_line(const T* y, const T* g, T* dx, std::size_t n, std::size_t
 template <class T>
 void log_softmax_back_line(const T* y, const T* g, T* dx, std::size_t n, std::size_t stride,
                            bool fresh) {
-  T total = 0;
-  for (std::size_t k = 0; k < n; ++k) total += g[k * stride];
+  const T total = static_cast<T>(sum_of_line(g, n, stride));
   for (std::size_t k = 0; k < n; ++k) {
     const T v = g[k * stride] - std::exp(y[k * stride]) * total;
     dx[k * stride] = fresh ? v : dx[k * stride] + v;
@@ -92,8 +72,7 @@ void log_softmax_back_line(const T* y, const T* g, T* dx, std::size_t n, std::si
 // The same for one contiguous row, given p = exp(y) already.
 template <class T>
 void log_softmax_back_rows(const T* p, const T* g, T* dx, std::size_t n, bool fresh) {
-  T total = 0;
-  for (std::size_t k = 0; k < n; ++k) total += g[k];
+  const T total = static_cast<T>(detail::sum_of(g, n));
   for (std::size_t k = 0; k < n; ++k) {
     const T v = g[k] - p[k] * total;
     dx[k] = fresh ? v : dx[k] + v;
@@ -120,8 +99,8 @@ Variable softmax_node(const Variable& x, long axis) {
     using A = std::decay_t<decltype(xv)>;
     using T = typename A::value_type;
     A out(xv.shape());
-    if (sp.inner == 1 && sp.n > 0) {
-      rows_forward<kind>(xv, out, sp.outer, sp.n);
+    if (sp.inner == 1 && sp.n > 0) {  // the last axis: contiguous rows
+      detail::row_softmax(xv, out, sp.n, kind == Kind::log_softmax);
       return out;
     }
     const T* xp = xv.data();
@@ -138,11 +117,12 @@ Variable softmax_node(const Variable& x, long axis) {
   Tensor saved = x.requires_grad() && grad_enabled() ? y : Tensor();
   return make_node(
       op, std::move(y), {x},
+      // why hand-written: exp(x - max) / sum composed takes five nodes; the backward needs only y.
       [sp, saved = std::move(saved)](const Tensor& g, Inputs& in) {
         bool fresh = false;
         Tensor& slot = in[0].grad_slot(&fresh);
         slot.visit([&](auto& d) {
-          using T = typename std::decay_t<decltype(d)>::value_type;
+          using T = detail::value_t<decltype(d)>;
           using A = std::decay_t<decltype(d)>;
           const T* yp = saved.data<T>();
           const T* gp = g.data<T>();

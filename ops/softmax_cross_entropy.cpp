@@ -10,48 +10,20 @@
 #include "loss_common.hpp"
 #include "op_cases.hpp"
 #include "reduce.hpp"
+#include "row_softmax.hpp"
 
 namespace slope {
 
-namespace {
-// p = row softmax of s [N, C]; sums[i] = sum_j exp(s_ij - m_i) and shift[i] = m_i, the row max.
-// NOTE: shifting by the row max keeps every exponent <= 0: no overflow at 1e4, and the largest
-// term is exactly 1, so the sum is >= 1 and its log is finite even when the others underflow.
-template <class T>
-void row_softmax(const Array<T>& s, Array<T>& p, std::vector<double>& sums,
-                 std::vector<double>& shift) {
-  const std::size_t n = s.shape()[0], c = s.shape()[1];
-  const T* sp = s.data();
-  T* pp = p.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const T* row = sp + i * c;
-    T m = row[0];
-    for (std::size_t j = 1; j < c; ++j) m = row[j] > m ? row[j] : m;
-    for (std::size_t j = 0; j < c; ++j) pp[i * c + j] = row[j] - m;
-    shift[i] = static_cast<double>(m);
-  }
-  p.assign(xt::exp(p));  // in place, no temporary (elementwise): xsimd's vectorised exp
-  for (std::size_t i = 0; i < n; ++i) {
-    T* row = pp + i * c;
-    double total = 0.0;
-    for (std::size_t j = 0; j < c; ++j) total += static_cast<double>(row[j]);
-    const T inv = static_cast<T>(1.0 / total);
-    for (std::size_t j = 0; j < c; ++j) row[j] *= inv;
-    sums[i] = total;
-  }
-}
-}  // namespace
-
 Variable softmax_cross_entropy(const Variable& scores, const Labels& y, Reduction reduction) {
   const char* op = "softmax_cross_entropy";
-  detail::check_scores_and_labels(op, scores.shape(), y);
+  check_scores_and_labels(op, scores.shape(), y);
   const std::size_t n = scores.shape()[0], c = scores.shape()[1];
   std::vector<double> losses(n), sums(n), shift(n);
   Tensor r = scores.value().visit([&](const auto& s) -> Tensor {
     using A = std::decay_t<decltype(s)>;
     using T = typename A::value_type;
     A p(s.shape());  // [N, C]: p, then p - onehot(y) = dL_i/ds_i
-    row_softmax(s, p, sums, shift);
+    detail::row_softmax(s, p, c, /*log=*/false, shift.data(), sums.data());
     for (std::size_t i = 0; i < n; ++i) {
       const auto label = static_cast<std::size_t>(y[i]);
       // L_i = log sum_j exp(s_ij - m_i) - (s_iy - m_i), never log(p_iy), which underflows to 0.
@@ -62,6 +34,7 @@ Variable softmax_cross_entropy(const Variable& scores, const Labels& y, Reductio
   });
   return make_node(
       op, detail::reduce_losses(losses, reduction, scores.dtype()), {scores},
+      // why hand-written: fused and max-shifted; composed, exp(s) overflows and log(p) underflows.
       [r = std::move(r), reduction](const Tensor& g, Inputs& in) {
         if (in[0].requires_grad()) detail::add_scaled_rows(in[0], r, g, reduction);
       },
@@ -72,10 +45,9 @@ Tensor class_probabilities(const Tensor& scores) {
   const char* op = "class_probabilities";
   check_dim(op, "scores", scores.shape(), 2);
   check_not_empty(op, "scores", scores.shape());
-  std::vector<double> sums(scores.shape()[0]), shift(scores.shape()[0]);
   return scores.visit([&](const auto& s) -> Tensor {
     std::decay_t<decltype(s)> p(s.shape());  // [N, C]
-    row_softmax(s, p, sums, shift);
+    detail::row_softmax(s, p, s.shape()[1], /*log=*/false);
     return p;
   });
 }

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include <algorithm>
-
 #include "../graph/broadcast.hpp"
 #include "axes.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 #include "reduce.hpp"
 
 namespace slope {
@@ -29,13 +28,11 @@ Variable sum(const Variable& x) {
   Tensor y = x.value().visit([](const auto& a) -> Tensor {
     using A = std::decay_t<decltype(a)>;
     using T = typename A::value_type;
-    T total = 0;
-    const T* p = a.data();
-    for (std::size_t i = 0; i < a.size(); ++i) total += p[i];
-    return A(xt::xscalar<T>(total));
+    return A(xt::xscalar<T>(static_cast<T>(detail::sum_of(a.data(), a.size()))));  // in double
   });
   return make_node(
       "sum", std::move(y), {x},
+      // why hand-written: a primitive (the reduction the others are composed with).
       [](const Tensor& g, Inputs& in) {
         in[0].add_grad(Tensor::full(in[0].shape(), g.item(), g.dtype()));
       },
@@ -43,24 +40,15 @@ Variable sum(const Variable& x) {
 }
 
 Variable sum(const Variable& x, const std::vector<long>& axes, bool keepdims) {
-  std::vector<std::size_t> norm;
-  for (long a : axes) norm.push_back(normalize_axis("sum", a, x.shape()));
-  std::sort(norm.begin(), norm.end());
-  if (std::adjacent_find(norm.begin(), norm.end()) != norm.end())
-    throw ShapeError(fmt::format("sum: an axis is repeated (axes ({}), shape {})",
-                                 fmt::join(axes, ", "), shape_str(x.shape())));
+  const std::vector<std::size_t> norm = detail::reduce_axes("sum", axes, x.shape());
   const Shape kept = kept_shape(x.shape(), norm);
-  Tensor y = x.value().visit([&](const auto& a) -> Tensor {
-    using A = std::decay_t<decltype(a)>;
-    // NOTE: xtensor 0.24.3's immediate reducer reads element 0 even of an empty input (a crash).
-    if (a.size() == 0)
-      return Tensor::zeros(detail::reduced_shape(x.shape(), norm, keepdims), x.dtype());
-    A r = xt::sum(a, norm, xt::evaluation_strategy::immediate);
-    if (keepdims) r.reshape(kept);
-    return r;
+  Tensor y = Tensor::zeros(detail::reduced_shape(x.shape(), norm, keepdims), x.dtype());
+  y.visit([&](auto& out) {  // in double
+    detail::sum_over(x.value().data<detail::value_t<decltype(out)>>(), x.shape(), norm, out.data());
   });
   return make_node(
       "sum", std::move(y), {x},
+      // why hand-written: a primitive (the reduction the others are composed with).
       [kept](const Tensor& g, Inputs& in) {
         in[0].add_grad(broadcast_back(g, kept, in[0].shape()));
       },

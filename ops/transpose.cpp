@@ -48,6 +48,7 @@ Variable transpose(const Variable& x) {
   check_dim("transpose", "x", x.shape(), 2);
   return make_node(
       "transpose", transpose2d(x.value()), {x},  // [M, N] -> [N, M]
+      // why hand-written: a primitive that moves elements.
       [](const Tensor& g, Inputs& in) { in[0].add_grad(transpose2d(g)); },
       [](const Inputs& in) { return transpose(in[0]); });
 }
@@ -58,6 +59,7 @@ Variable transpose(const Variable& x, const std::vector<std::size_t>& perm) {
   for (std::size_t d = 0; d < perm.size(); ++d) inverse[perm[d]] = d;
   return make_node(
       "transpose", permute(x.value(), perm), {x},  // y.shape[d] = x.shape[perm[d]]
+      // why hand-written: a primitive that moves elements.
       [inverse](const Tensor& g, Inputs& in) { in[0].add_grad(permute(g, inverse)); },
       [perm](const Inputs& in) { return transpose(in[0], perm); });
 }

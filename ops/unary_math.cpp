@@ -5,6 +5,7 @@
 #include "../graph/broadcast.hpp"
 #include "elementwise.hpp"
 #include "op_cases.hpp"
+#include "op_helpers.hpp"
 
 namespace slope {
 
@@ -44,6 +45,7 @@ Tensor loop_map(const Tensor& x, F f) {
 Variable neg(const Variable& x) {
   return make_node(
       "neg", map(x.value(), [](const auto& a) { return -a; }), {x},
+      // why hand-written: a primitive (mul by -1 would take a constant and a node).
       [](const Tensor& g, Inputs& in) { in[0].add_grad(map(g, [](const auto& d) { return -d; })); },
       [](const Inputs& in) { return neg(in[0]); });
 }
@@ -51,6 +53,7 @@ Variable neg(const Variable& x) {
 Variable exp(const Variable& x) {
   return make_node(
       "exp", map(x.value(), [](const auto& a) { return xt::exp(a); }), {x},
+      // why hand-written: a primitive.
       [](const Tensor& g, Inputs& in) {
         // NOTE: recomputes e^x rather than keeping a copy of the output alive.
         in[0].add_grad(
@@ -63,6 +66,7 @@ Variable log(const Variable& x) {
   check_domain("log", "x > 0", x.value(), [](double v) { return v > 0; });
   return make_node(
       "log", loop_map(x.value(), [](auto v) { return std::log(v); }), {x},
+      // why hand-written: a primitive.
       [](const Tensor& g, Inputs& in) {
         in[0].add_grad(
             map2("log", g, in[0].value(), [](const auto& d, const auto& a) { return d / a; }));
@@ -74,10 +78,11 @@ Variable sqrt(const Variable& x) {
   check_domain("sqrt", "x >= 0", x.value(), [](double v) { return v >= 0; });
   return make_node(
       "sqrt", map(x.value(), [](const auto& a) { return xt::sqrt(a); }), {x},
+      // why hand-written: a primitive (vectorised, where pow runs a loop).
       [](const Tensor& g, Inputs& in) {
         // NOTE: +inf at x = 0, as in PyTorch and JAX.
         in[0].add_grad(map2("sqrt", g, in[0].value(), [](const auto& d, const auto& a) {
-          using T = typename std::decay_t<decltype(a)>::value_type;
+          using T = detail::value_t<decltype(a)>;
           return d / (T(2) * xt::sqrt(a));
         }));
       },
@@ -85,6 +90,9 @@ Variable sqrt(const Variable& x) {
 }
 
 Variable pow(const Variable& x, double p) {
+  // NOTE: a NaN power is a bad attribute, not data (as clamp's NaN bounds): an error. A NaN x
+  // passes through for an integer power; overflow (1e200^2) is inf, as exp's.
+  if (std::isnan(p)) throw ValueError("pow: the power p is NaN (p nan)");
   if (p != std::floor(p))
     check_domain("pow", fmt::format("x >= 0 for the non-integer power {}", p), x.value(),
                  [](double v) { return v >= 0; });
@@ -94,6 +102,7 @@ Variable pow(const Variable& x, double p) {
   Tensor y = loop_map(x.value(), [p](auto v) { return std::pow(v, decltype(v)(p)); });
   return make_node(
       "pow", std::move(y), {x},
+      // why hand-written: a primitive.
       [p](const Tensor& g, Inputs& in) {
         if (p == 0) {  // NOTE: 0 * x^-1 would be NaN at x = 0; the derivative of x^0 is 0.
           in[0].add_grad(Tensor::zeros(in[0].shape(), in[0].dtype()));
@@ -111,9 +120,10 @@ Variable pow(const Variable& x, double p) {
 Variable square(const Variable& x) {
   return make_node(
       "square", map(x.value(), [](const auto& a) { return a * a; }), {x},
+      // why hand-written: mul(x, x) would take the reuse path: two gradient passes.
       [](const Tensor& g, Inputs& in) {
         in[0].add_grad(times_derivative("square", g, in[0].value(), [](const auto& a) {
-          using T = typename std::decay_t<decltype(a)>::value_type;
+          using T = detail::value_t<decltype(a)>;
           return T(2) * a;
         }));
       },
@@ -121,14 +131,6 @@ Variable square(const Variable& x) {
 }
 
 namespace {
-template <class F>
-CasesFn unary(F f, Tensor (*inputs)(const Shape&, std::uint64_t)) {
-  return [f, inputs](std::uint64_t seed) {
-    return detail::unary_cases(
-        seed, [f](const Inputs& in) { return f(in[0]); }, inputs);
-  };
-}
-
 std::vector<OpCase> pow_cases(std::uint64_t seed) {
   auto power = [](double p) { return [p](const Inputs& in) { return pow(in[0], p); }; };
   auto cases = detail::unary_cases(seed, power(3.0), detail::normal_inputs);  // negative bases
@@ -139,17 +141,13 @@ std::vector<OpCase> pow_cases(std::uint64_t seed) {
   return cases;
 }
 
-const OpRegistration kNeg("neg",
-                          unary([](const Variable& v) { return neg(v); }, detail::normal_inputs));
-const OpRegistration kExp("exp",
-                          unary([](const Variable& v) { return exp(v); }, detail::normal_inputs));
-const OpRegistration kLog("log",
-                          unary([](const Variable& v) { return log(v); }, detail::positive_inputs));
-const OpRegistration kSqrt("sqrt", unary([](const Variable& v) { return sqrt(v); },
-                                         detail::positive_inputs));
+using detail::unary_op;
+const OpRegistration kNeg("neg", unary_op(neg, detail::normal_inputs));
+const OpRegistration kExp("exp", unary_op(exp, detail::normal_inputs));
+const OpRegistration kLog("log", unary_op(log, detail::positive_inputs));
+const OpRegistration kSqrt("sqrt", unary_op(sqrt, detail::positive_inputs));
 const OpRegistration kPow("pow", pow_cases);
-const OpRegistration kSquare("square", unary([](const Variable& v) { return square(v); },
-                                             detail::normal_inputs));
+const OpRegistration kSquare("square", unary_op(square, detail::normal_inputs));
 }  // namespace
 
 }  // namespace slope

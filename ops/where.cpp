@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // where(mask, a, b): elementwise selection by a constant mask, broadcasting all three.
+#include <cmath>
 #include <memory>
 
 #include "../graph/broadcast.hpp"
@@ -19,6 +20,16 @@ void check_where_shapes(const Shape& mask, const Shape& a, const Shape& b) {
   }
 }
 
+// NOTE: a NaN mask element would silently pick a (NaN != 0): it has no answer, so it is an error.
+void check_mask(const Tensor& mask) {
+  mask.visit([&mask](const auto& k) {
+    for (std::size_t i = 0; i < k.size(); ++i)
+      if (std::isnan(k.data()[i]))
+        throw ValueError(fmt::format("where: the mask is NaN at flat index {} (mask shape {})", i,
+                                     shape_str(mask.shape())));
+  });
+}
+
 // g where the mask picks this side, 0 elsewhere, summed back to the input's shape.
 void add_picked_grad(const Variable& in, const Tensor& g, const Tensor& m, bool side_a) {
   if (!in.requires_grad()) return;
@@ -35,6 +46,7 @@ void add_picked_grad(const Variable& in, const Tensor& g, const Tensor& m, bool 
 
 Variable where(const Tensor& mask, const Variable& a, const Variable& b) {
   if (mask.empty()) throw ValueError("where: the mask holds no tensor");
+  check_mask(mask);
   check_same_dtype("where", "a", a.value(), "b", b.value());
   check_where_shapes(mask.shape(), a.shape(), b.shape());
   // The mask converted once to a's element type, so selection is one xsimd expression; the closure
@@ -47,6 +59,7 @@ Variable where(const Tensor& mask, const Variable& a, const Variable& b) {
   });
   return make_node(
       "where", std::move(y), {a, b},
+      // why hand-written: a primitive (selection by a constant mask).
       [m](const Tensor& g, Inputs& in) {
         add_picked_grad(in[0], g, *m, true);
         add_picked_grad(in[1], g, *m, false);
@@ -63,7 +76,7 @@ Tensor random_mask(const Shape& shape, std::uint64_t seed, Dtype dtype = Dtype::
 }
 
 std::vector<OpCase> where_cases(std::uint64_t seed) {
-  auto with_mask = [](Tensor mask) {
+  auto with_mask = [](const Tensor& mask) {
     return [mask](const Inputs& in) { return where(mask, in[0], in[1]); };
   };
   std::vector<OpCase> cases;

@@ -4,6 +4,7 @@
 // either work, backward included, or throw a slope exception naming the op. Never a crash.
 // Its own main registers one test case per op: test_bad_input --run_test=empty_inputs/gather
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -112,6 +113,46 @@ bool init_bad_input_suites() {
   return true;
 }
 }  // namespace
+
+// The check_* helpers of graph/errors.hpp that ops, losses, regularizers (and optimizers) share.
+BOOST_AUTO_TEST_SUITE(checks)
+
+BOOST_AUTO_TEST_CASE(value_checks_name_the_op_and_the_value) {
+  BOOST_CHECK_EXCEPTION(check_coefficient("l2", "lambda", -1), ValueError,
+                        test::mentions("l2: lambda must be finite and >= 0 (lambda -1)"));
+  BOOST_CHECK_EXCEPTION(check_positive("Sgd", "step_size", 0), ValueError,
+                        test::mentions("Sgd: step_size must be positive (step_size 0)"));
+  BOOST_CHECK_EXCEPTION(check_positive("Sgd", "step_size", std::nan("")), ValueError,
+                        test::mentions("step_size nan"));
+  BOOST_CHECK_EXCEPTION(check_in_range("Adam", "beta1", 1, 0, 1), ValueError,
+                        test::mentions("Adam: beta1 must be in [0, 1) (beta1 1)"));
+  BOOST_CHECK_NO_THROW(check_in_range("Adam", "beta1", 0.9, 0, 1));
+  BOOST_CHECK_NO_THROW(check_positive("Sgd", "step_size", 0.1));
+}
+
+BOOST_AUTO_TEST_CASE(the_one_label_check) {
+  const Labels y{0, 4, 2};
+  BOOST_CHECK_NO_THROW(check_labels("one_hot", y, 5, Shape{}));
+  BOOST_CHECK_EXCEPTION(check_labels("one_hot", y, 4, Shape{}), ValueError,
+                        test::mentions("one_hot: label y[1] = 4 is out of range [0, 4)"));
+  BOOST_CHECK_EXCEPTION(
+      check_labels("gather", y, 5, Shape{4, 5}), ValueError,
+      test::mentions("gather: 3 labels for 4 rows (x shape (4, 5), labels size 3)"));
+  BOOST_CHECK_EXCEPTION(check_labels("loss", Labels{-1}, 5, Shape{1, 5}, "scores"), ValueError,
+                        test::mentions("label y[0] = -1", "(scores shape (1, 5))"));
+  // A class count above 2^63 is not read as a negative number.
+  BOOST_CHECK_NO_THROW(check_labels("one_hot", y, std::size_t{1} << 63, Shape{}));
+}
+
+BOOST_AUTO_TEST_CASE(parameter_lists_are_checked_once_for_every_regularizer) {
+  BOOST_CHECK_EXCEPTION(check_params("l1", {}, 1.0), ValueError,
+                        test::mentions("l1: no parameters given"));
+  const Variable a(Tensor::zeros({2}, Dtype::float64)), b(Tensor::zeros({2}, Dtype::float32));
+  BOOST_CHECK_EXCEPTION(check_params("l1", {a, b}, 1.0), TypeError,
+                        test::mentions("params[0] float64, params[1] float32"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 int main(int argc, char* argv[]) {
   return boost::unit_test::unit_test_main(&init_bad_input_suites, argc, argv);

@@ -4,7 +4,7 @@
 // search, L-BFGS, user-written optimizers, and the errors for bad options.
 #define BOOST_TEST_MODULE optim
 #include "support/checks.hpp"
-#include "test_optim_problems.hpp"
+#include "support/optim_problems.hpp"
 
 using namespace slope;
 using test::mentions;

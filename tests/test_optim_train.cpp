@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "support/checks.hpp"
-#include "test_optim_problems.hpp"
+#include "support/optim_problems.hpp"
 
 using namespace slope;
 using test::mentions;

@@ -17,7 +17,6 @@ Tensor small_w(Dtype dtype = Dtype::float64) {
   return Tensor::from_vector({1, -2, 3, 0}, {2, 2}, dtype);
 }
 
-
 // Value and gradients of fused and composed agree (every input).
 void check_against_twin(const OpFn& fused, const OpFn& composed,
                         const std::vector<Tensor>& params) {
@@ -34,8 +33,7 @@ void check_against_twin(const OpFn& fused, const OpFn& composed,
     BOOST_TEST(test::close(a[k].grad(), b[k].grad().to_vector(), 1e-12), "param " << k);
 }
 
-void check_gradcheck(const OpFn& f, const std::vector<Tensor>& params,
-                     const std::string& label) {
+void check_gradcheck(const OpFn& f, const std::vector<Tensor>& params, const std::string& label) {
   const auto r = gradcheck(f, params, {}, label);
   BOOST_TEST(r.ok, r.summary());
 }
