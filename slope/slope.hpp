@@ -13,8 +13,8 @@
 #include <slope/ops/registry.hpp>
 #include <slope/optim/adagrad.hpp>
 #include <slope/optim/adam.hpp>
-#include <slope/optim/builtin_callbacks.hpp>
 #include <slope/optim/callback.hpp>
+#include <slope/optim/builtin_callbacks.hpp>
 #include <slope/optim/fit.hpp>
 #include <slope/optim/gradient_method.hpp>
 #include <slope/optim/lbfgs.hpp>
