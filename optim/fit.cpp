@@ -73,10 +73,12 @@ FitResult fit(Optimizer& optimizer, Objective& f, const FitOptions& options,
   auto end_with_error = [&](const std::string& message) {
     state.seconds = elapsed();
     state.error = message;
-    for (Callback* cb : callbacks) try {
+    for (Callback* cb : callbacks) {
+      try {
         cb->on_end(state);
       } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the first error wins
       }
+    }
   };
 
   bool stop = false;

@@ -190,6 +190,18 @@ BOOST_AUTO_TEST_CASE(the_callbacks_see_the_state_of_the_last_finite_step) {
   BOOST_TEST(rec.ends == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(an_on_end_that_throws_does_not_hide_the_non_finite_error) {
+  struct Throws : Callback {
+    void on_end(const TrainState&) override { throw ValueError("Throws: on_end failed"); }
+  } throws;
+  NanAt p([](int call) { return call == 2; });
+  Sgd opt = sgd();
+  Recorder rec;
+  BOOST_CHECK_EXCEPTION(fit(opt, p.f, batches_of_one(1), throws, rec), NonFiniteError,
+                        mentions("fit: the loss became nan at epoch 1 of 1, step 2 of 4"));
+  BOOST_TEST(rec.ends == 1u);  // the callbacks after it still end
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(fit_skip)
