@@ -4,7 +4,7 @@
 set -euo pipefail
 
 slope_packages=(g++ cmake make ccache xtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
-  libboost-test-dev libfmt-dev zlib1g-dev libcli11-dev clang-format dataset-fashion-mnist "$@")
+  libboost-test-dev libfmt-dev zlib1g-dev libcli11-dev clang-format dataset-fashion-mnist libunwind8 "$@")
 
 missing=()
 for p in "${slope_packages[@]}"; do
