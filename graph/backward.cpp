@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "anomaly.hpp"
 #include "errors.hpp"
 #include "variable.hpp"
 
@@ -51,11 +52,44 @@ thread_local SweepBuffers tl_buffers;
 void check_not_freed(const Node* n) {
   if (n->freed)
     throw GraphError(fmt::format(
-        "backward: the graph through '{}' was freed by an earlier backward(); pass "
-        "BackwardOptions{{.retain_graph = true}} to the first backward() to run it twice",
+        "backward: the graph through '{}' was freed by an earlier backward(); to run it twice, "
+        "keep it the first time: BackwardOptions o; o.retain_graph = true; y.backward(o);",
         n->op));
 }
+
+// The node whose closure runs now on this thread, for error messages (add_grad names it).
+thread_local const Node* tl_running = nullptr;
+
+// Sets tl_running for one closure call, and puts the previous one back however the call ends (a
+// backward nested in a closure).
+class Running {
+ public:
+  explicit Running(const Node* n) : previous_(tl_running) { tl_running = n; }
+  ~Running() { tl_running = previous_; }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+
+ private:
+  const Node* previous_;
+};
+
+// An input changed since the op used it: the closure would read the new value and compute the
+// gradient of a function nobody evaluated.
+void check_versions(const Node* n) {
+  for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+    const Node* in = n->inputs[i].node();
+    if (!in || i >= n->input_versions.size() || in->version == n->input_versions[i]) continue;
+    throw GraphError(fmt::format(
+        "backward: input {} of '{}' ('{}', shape {}) was modified in place after it was used by "
+        "'{}' (its version is {}, it was {}); run the forward again after changing a value",
+        i, n->op, in->op, shape_str(in->value.shape()), n->op, in->version, n->input_versions[i]));
+  }
+}
 }  // namespace
+
+namespace detail {
+const Node* running_backward() { return tl_running; }
+}  // namespace detail
 
 namespace {
 void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options);
@@ -69,6 +103,8 @@ std::vector<Node*> topological_order(const Variable& out, bool grad_only) {
 }
 
 void Variable::backward(BackwardOptions options) {
+  if (!node_) throw GraphError("backward: the variable is null (default-constructed)");
+  if (node_->value.empty()) throw GraphError(fmt::format("backward: '{}' has no value", node_->op));
   if (size() != 1)
     throw GraphError(fmt::format(
         "backward: the output '{}' has shape {}; a non-scalar output needs a seed gradient, "
@@ -78,10 +114,31 @@ void Variable::backward(BackwardOptions options) {
 }
 
 void Variable::backward(const Tensor& seed, BackwardOptions options) {
+  if (!node_) throw GraphError("backward: the variable is null (default-constructed)");
+  if (seed.empty())
+    throw ShapeError(
+        fmt::format("backward: the seed is an empty tensor; the output '{}' is {} of "
+                    "shape {}",
+                    node_->op, dtype_name(dtype()), shape_str(shape())));
   run_backward(*this, Tensor(seed), options);
 }
 
 namespace {
+// The leaves' gradients from before this sweep, kept aside so that the sweep accumulates into
+// empty ones: on success the old ones are added back, on failure put back as they were.
+struct Stash {
+  Node* leaf;
+  Tensor grad;
+};
+
+// On failure: the leaves as they were, the inner nodes without gradients (they would be counted
+// twice by the next sweep).
+void roll_back(const std::vector<Node*>& order, std::vector<Stash>& stash) {
+  for (Node* n : order)
+    if (n->backward) n->grad = Tensor();
+  for (Stash& s : stash) s.leaf->grad = std::move(s.grad);
+}
+
 // The seed arrives owned, so that it becomes the output's gradient without another copy.
 void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
   Node* root = out.node();
@@ -97,17 +154,46 @@ void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
         fmt::format("backward: the seed is {} of shape {}, the output '{}' is {} of shape {}",
                     dtype_name(seed.dtype()), shape_str(seed.shape()), root->op,
                     dtype_name(out.dtype()), shape_str(out.shape())));
+  const bool anomaly = anomaly_mode();
+  if (anomaly) detail::anomaly_seed(*root, seed);
   SweepBuffers buffers;
   std::swap(buffers, tl_buffers);
   std::vector<Node*>& order = buffers.order;
-  order_into(root, /*grad_only=*/true, order, buffers.stack);
-  for (Node* n : order) check_not_freed(n);
-  out.add_grad(std::move(seed));
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    Node* n = *it;
-    if (!n->backward) continue;  // a leaf: its gradient stays
-    if (!n->grad.empty()) n->backward(n->grad, n->inputs);
-    n->grad = Tensor();  // an inner node's gradient is spent once passed on
+  std::vector<Stash> stash;
+  try {
+    order_into(root, /*grad_only=*/true, order, buffers.stack);
+    for (Node* n : order) {
+      check_not_freed(n);
+      if (n->backward) {
+        check_versions(n);
+        n->grad = Tensor();  // left by a sweep that did not finish (a nested one, say)
+      } else if (!n->grad.empty()) {
+        stash.push_back({n, std::move(n->grad)});
+        n->grad = Tensor();
+      }
+    }
+    out.add_grad(std::move(seed));
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      Node* n = *it;
+      if (!n->backward) continue;  // a leaf: its gradient stays
+      if (!n->grad.empty()) {
+        Running running(n);
+        n->backward(n->grad, n->inputs);
+        if (anomaly) detail::anomaly_backward(*n);
+      }
+      n->grad = Tensor();  // an inner node's gradient is spent once passed on
+    }
+  } catch (...) {
+    roll_back(order, stash);
+    order.clear();
+    std::swap(buffers, tl_buffers);
+    throw;
+  }
+  for (Stash& s : stash) {
+    if (s.leaf->grad.empty())
+      s.leaf->grad = std::move(s.grad);
+    else
+      s.leaf->grad += s.grad;
   }
   if (!options.retain_graph) {
     // Freeing a node's inputs can destroy them; `order` lists inputs before their users, so
@@ -117,6 +203,7 @@ void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
       n->backward = nullptr;
       n->replay = nullptr;
       n->inputs.clear();
+      n->input_versions.clear();
       n->freed = true;
     }
   }

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "anomaly.hpp"
 #include "errors.hpp"
 
 namespace slope {
@@ -10,6 +11,7 @@ namespace slope {
 namespace {
 thread_local bool tl_grad_enabled = true;
 thread_local bool tl_branch_recording = false;
+thread_local bool tl_anomaly = false;
 
 Node& deref(const std::shared_ptr<Node>& node, const char* what) {
   if (!node) throw GraphError(fmt::format("{}: the variable is null (default-constructed)", what));
@@ -38,7 +40,12 @@ Variable::Variable(Tensor value, bool requires_grad) : node_(std::make_shared<No
 }
 
 const Tensor& Variable::value() const { return deref(node_, "value").value; }
-Tensor& Variable::value() { return deref(node_, "value").value; }
+Tensor& Variable::value() {
+  Node& n = deref(node_, "value");
+  // A closure reading its inputs through `Inputs&` is not a modification.
+  if (!detail::running_backward()) ++n.version;
+  return n.value;
+}
 const Tensor& Variable::grad() const { return deref(node_, "grad").grad; }
 Tensor& Variable::grad() { return deref(node_, "grad").grad; }
 const char* Variable::op() const { return deref(node_, "op").op; }
@@ -60,12 +67,24 @@ Variable Variable::detach() const { return Variable(value(), false); }
 
 namespace {
 void check_grad_fits(const Node& n, const Tensor& g) {
-  if (g.dtype() != n.value.dtype() || g.shape() != n.value.shape())
-    throw GraphError(fmt::format(
-        "add_grad: the backward of a node fed a {} gradient of shape {} into '{}', whose value is "
-        "{} of shape {}; that op's backward is wrong",
-        dtype_name(g.dtype()), shape_str(g.shape()), n.op, dtype_name(n.value.dtype()),
-        shape_str(n.value.shape())));
+  if (g.dtype() == n.value.dtype() && g.shape() == n.value.shape()) return;
+  // The sweep knows whose closure is running: that op's backward is the one at fault.
+  const Node* producer = detail::running_backward();
+  std::string who = "a backward closure";
+  std::string into = fmt::format("'{}'", n.op);
+  if (producer) {
+    who = fmt::format("the backward of '{}'", producer->op);
+    for (std::size_t i = 0; i < producer->inputs.size(); ++i)
+      if (producer->inputs[i].node() == &n) {
+        into = fmt::format("its input {} ('{}')", i, n.op);
+        break;
+      }
+  }
+  throw GraphError(fmt::format(
+      "add_grad: {} fed a {} gradient of shape {} into {}, whose value is {} of shape {}; that "
+      "op's backward is wrong",
+      who, dtype_name(g.dtype()), shape_str(g.shape()), into, dtype_name(n.value.dtype()),
+      shape_str(n.value.shape())));
 }
 }  // namespace
 
@@ -103,8 +122,12 @@ Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backw
   bool any = false;
   if (tl_grad_enabled)
     for (const auto& in : inputs) any = any || in.requires_grad();
+  if (tl_anomaly) detail::anomaly_forward(*node, inputs, any);
   if (any) {
     node->requires_grad = true;
+    node->input_versions.reserve(inputs.size());
+    for (const auto& in : inputs)
+      node->input_versions.push_back(in.node() ? in.node()->version : 0);
     node->inputs = std::move(inputs);
     node->backward = std::move(backward);
     node->replay = std::move(replay);
@@ -115,6 +138,10 @@ Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backw
 bool grad_enabled() { return tl_grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(tl_grad_enabled) { tl_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { tl_grad_enabled = previous_; }
+
+bool anomaly_mode() { return tl_anomaly; }
+AnomalyGuard::AnomalyGuard(bool on) : previous_(tl_anomaly) { tl_anomaly = on; }
+AnomalyGuard::~AnomalyGuard() { tl_anomaly = previous_; }
 
 bool branch_recording() { return tl_branch_recording; }
 BranchRecordingGuard::BranchRecordingGuard() : previous_(tl_branch_recording) {

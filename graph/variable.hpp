@@ -40,6 +40,13 @@ struct Node {
   OpFn replay;  // runs the op again on other inputs (same attributes), for per-node checks
   BranchRecord branches;
   std::uint64_t visit_mark = 0;  // topological sort bookkeeping
+  /// Bumped by every mutable access to `value` (Variable::value() on a non-const handle).
+  std::uint64_t version = 0;
+  /// The inputs' versions when this node was made; the sweep refuses to run the closure when one
+  /// differs (the closure would read a value that is not the one the forward saw).
+  std::vector<std::uint64_t> input_versions;
+  /// Where in the user's code the op was called (a return address), recorded in anomaly mode only.
+  const void* call_site = nullptr;
 
   Node() = default;
   /// Unlinks the inputs it alone owns iteratively: a 100,000-deep chain must not be destroyed by
@@ -66,7 +73,9 @@ class Variable {
 
   bool defined() const { return node_ != nullptr; }
   const Tensor& value() const;
-  /// Mutable access for optimizers that update a parameter in place.
+  /// Mutable access for optimizers that update a parameter in place. Counts as a modification:
+  /// a graph that used this value before refuses to run backward through it (GraphError). To
+  /// read without modifying, use a const handle (`std::as_const(v).value()`) or item().
   Tensor& value();
   const Tensor& grad() const;
   Tensor& grad();
@@ -83,7 +92,10 @@ class Variable {
   const Inputs& inputs() const;
   Node* node() const { return node_.get(); }
 
-  /// Reverse sweep from a one-element output (seed 1).
+  /// Reverse sweep from a one-element output (seed 1). Throws GraphError naming backward, the op
+  /// and the input when an input was modified in place after the op used it. A sweep that throws
+  /// (a closure's error, an anomaly) leaves the graph as it was: leaves' gradients untouched and
+  /// inner nodes clean, so backward may run again.
   void backward(BackwardOptions options = {});
   /// Reverse sweep from any output with an explicit seed gradient of the output's shape.
   void backward(const Tensor& seed, BackwardOptions options = {});
@@ -93,8 +105,8 @@ class Variable {
   Variable detach() const;
 
   /// Accumulates `g` into the gradient (+=), for backward closures. Throws GraphError naming the op
-  /// that produced `g` when its shape or element type is wrong: that is a bug in that op's
-  /// backward.
+  /// whose backward produced `g` (the closure the sweep is running) and the receiving input when
+  /// its shape or element type is wrong: that is a bug in that op's backward.
   void add_grad(const Tensor& g) const;
   void add_grad(Tensor&& g) const;
   /// The gradient buffer for a backward that writes in place (a BLAS product with beta = 1):
@@ -130,6 +142,9 @@ class NoGradGuard {
  private:
   bool previous_;
 };
+
+/// True while an AnomalyGuard is alive on this thread (graph/anomaly.hpp).
+bool anomaly_mode();
 
 /// Whether ops with kinks should fill their node's BranchRecord (off by default: it costs time).
 bool branch_recording();

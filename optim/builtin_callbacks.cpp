@@ -60,7 +60,16 @@ bool CsvLogger::on_epoch_end(const TrainState& /*state*/, Metrics& log) {
   return false;
 }
 
-void CsvLogger::on_end(const TrainState& /*state*/) {
+void CsvLogger::on_end(const TrainState& state) {
+  if (file_ && !state.error.empty()) {
+    // fit is about to throw mid-epoch: one last row for the epoch it interrupted (the mean loss of
+    // its finite steps so far), so that even a run that fails in its first epoch leaves a row.
+    Metrics log{{"epoch", static_cast<double>(state.epoch + 1)},
+                {"loss", state.epoch_loss},
+                {"step_size", state.optimizer.current_step_size()},
+                {"seconds", state.seconds}};
+    on_epoch_end(state, log);
+  }
   if (file_) std::fclose(file_);
   file_ = nullptr;
 }
@@ -78,11 +87,13 @@ EarlyStopping::EarlyStopping(std::string monitor, std::size_t patience, Goal goa
 bool EarlyStopping::on_begin(const TrainState& /*state*/) {
   best_epoch_ = 0;
   bad_epochs_ = 0;
+  nan_epochs_ = 0;
   return false;
 }
 
 bool EarlyStopping::on_epoch_end(const TrainState& state, Metrics& log) {
   const double v = monitored("EarlyStopping", log, monitor_);
+  nan_epochs_ = std::isnan(v) ? nan_epochs_ + 1 : 0;
   if (best_epoch_ == 0 ? !std::isnan(v) : better(goal_, v, best_, min_delta_)) {
     best_ = v;
     best_epoch_ = state.epoch + 1;
@@ -93,8 +104,14 @@ bool EarlyStopping::on_epoch_end(const TrainState& state, Metrics& log) {
 }
 
 std::string EarlyStopping::stop_reason() const {
-  return fmt::format("EarlyStopping: {} did not improve for {} epochs (best {:.6g} at epoch {})",
-                     monitor_, bad_epochs_, best_, best_epoch_);
+  if (best_epoch_ == 0)
+    return fmt::format("EarlyStopping: {} was NaN in each of the {} epochs (no value to compare)",
+                       monitor_, bad_epochs_);
+  const std::string nan =
+      nan_epochs_ > 0 ? fmt::format("; {} was NaN in the last {} epochs", monitor_, nan_epochs_)
+                      : "";
+  return fmt::format("EarlyStopping: {} did not improve for {} epochs (best {:.6g} at epoch {}{})",
+                     monitor_, bad_epochs_, best_, best_epoch_, nan);
 }
 
 // ---- KeepBest ----

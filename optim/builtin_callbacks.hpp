@@ -44,8 +44,9 @@ class ProgressBar : public Callback {
 };
 
 /// Writes each epoch's metrics as a CSV row (header from the first epoch's names), flushed every
-/// epoch so a crash keeps what was written. Throws ValueError naming the path when it cannot open
-/// the file (at on_begin).
+/// epoch so a crash keeps what was written. When fit() throws for a non-finite step, on_end adds a
+/// row for the interrupted epoch (epoch, loss of its finite steps, step_size, seconds). Throws
+/// ValueError naming the path when it cannot open the file (at on_begin).
 class CsvLogger : public Callback {
  public:
   explicit CsvLogger(std::string path);
@@ -65,6 +66,7 @@ class CsvLogger : public Callback {
 
 /// Stops when the monitored metric has not improved by more than `min_delta` for `patience`
 /// epochs in a row. Throws ValueError when the epoch log lacks the metric (naming what it has).
+/// A NaN value never improves; the stop reason says when the metric was NaN.
 class EarlyStopping : public Callback {
  public:
   /// Throws ValueError for patience 0 or a negative / NaN min_delta.
@@ -84,6 +86,7 @@ class EarlyStopping : public Callback {
   double best_ = 0;
   std::size_t best_epoch_ = 0;
   std::size_t bad_epochs_ = 0;
+  std::size_t nan_epochs_ = 0;  // the metric's NaN epochs in a row, up to the last
 };
 
 /// Copies the parameters whenever the monitored metric improves and writes the best copy back at

@@ -27,6 +27,9 @@ struct TrainState {
   double epoch_loss = 0;            ///< mean of this epoch's step losses so far
   double seconds = 0;               ///< wall time since fit() began
   std::string stop_reason;          ///< at on_end: why the run stopped early (empty if it did not)
+  /// At on_end: the message of the NonFiniteError or AnomalyError fit() is about to throw (empty
+  /// when the run ends normally).
+  std::string error;
 };
 
 /// Whether a monitored metric is better when lower or higher.
@@ -43,7 +46,8 @@ class Callback {
   /// "step_size", "seconds" and what FitOptions::evaluate returned) and may be added to. Return
   /// true to stop.
   virtual bool on_epoch_end(const TrainState& /*state*/, Metrics& /*log*/) { return false; }
-  /// After the run, however it ended (not when it threw).
+  /// After the run, however it ended: also when fit() is about to throw NonFiniteError or
+  /// AnomalyError (then state.error is set), not for other exceptions.
   virtual void on_end(const TrainState& /*state*/) {}
   /// Why this callback stopped the run (FitResult::stop_reason).
   virtual std::string stop_reason() const { return "a callback stopped training"; }

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "finite.hpp"
 #include "optimizer.hpp"
 #include "schedule.hpp"
 
@@ -95,12 +96,14 @@ class GradientMethod : public Optimizer {
   }
 
   /// loss_and_grad, then for each parameter with a gradient: clip, decay, rule update (in place).
-  /// A step without begin() begins a run.
+  /// A step without begin() begins a run. Throws NonFiniteError naming the optimizer and the
+  /// parameter, before anything is written, when the loss or a gradient is not finite.
   double step(Objective& f, const Batch& batch, const StepInfo& info) override {
     if (states_.size() != f.params.size()) begin(f);
     const double loss = loss_and_grad(f, batch);
     const auto& o = rule_.options;
     lr_ = o.schedule.rate(o.step_size, info.progress(), static_cast<double>(info.epochs));
+    check_finite_step(name_, loss, f.params);  // never a non-finite update (finite.hpp)
     if (o.clip_norm > 0) detail::clip_grad_norm(f.params, o.clip_norm);
     ++t_;
     for (std::size_t i = 0; i < f.params.size(); ++i) {

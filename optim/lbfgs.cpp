@@ -33,6 +33,40 @@ void gather(const std::vector<Variable>& params, bool grads, std::vector<double>
   }
 }
 
+// params <- x exactly (x + 0 * d would be NaN where d is).
+void put(std::vector<Variable>& params, const std::vector<double>& x) {
+  std::size_t k = 0;
+  for (auto& p : params)
+    p.value().visit([&](auto& a) {
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      for (std::size_t i = 0; i < a.size(); ++i, ++k) a.data()[i] = static_cast<T>(x[k]);
+    });
+}
+
+// Throws NonFiniteError when the loss or the flat gradient `g` at the current point is not finite,
+// naming the parameter that holds the first bad element.
+void check_finite_point(const char* who, double loss, const std::vector<double>& g,
+                        const std::vector<Variable>& params) {
+  if (!std::isfinite(loss))
+    throw NonFiniteError(
+        fmt::format("{}: the loss is {}; the step was not applied (the parameters are unchanged)",
+                    who, loss),
+        loss);
+  std::size_t k = 0;
+  for (std::size_t p = 0; p < params.size(); ++p) {
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < params[p].size(); ++i, ++k) bad += !std::isfinite(g[k]);
+    if (bad > 0)
+      throw NonFiniteError(
+          fmt::format(
+              "{}: the gradient of parameter {} (shape {}) has {} non-finite of {} elements "
+              "although "
+              "the loss {} is finite; the step was not applied (the parameters are unchanged)",
+              who, p, shape_str(params[p].shape()), bad, params[p].size(), loss),
+          loss, static_cast<std::ptrdiff_t>(p));
+  }
+}
+
 // params <- x + alpha * d.
 void scatter(std::vector<Variable>& params, const std::vector<double>& x, double alpha,
              const std::vector<double>& d) {
@@ -75,6 +109,7 @@ double Lbfgs::step(Objective& f, const Batch& batch, const StepInfo& /*info*/) {
     gather(f.params, true, g_);
   }
   cached_ = false;
+  check_finite_point(name(), f_, g_, f.params);  // nothing written yet
   const double f0 = f_;
 
   // Two-loop recursion: d = -H g, H the inverse-Hessian estimate from the stored pairs.
@@ -116,8 +151,8 @@ double Lbfgs::step(Objective& f, const Batch& batch, const StepInfo& /*info*/) {
     }
     alpha_ *= options_.backtrack;
   }
-  if (!accepted) {  // stay put and forget the curvature pairs
-    scatter(f.params, x_, 0, d_);
+  if (!accepted) {  // back to the last point exactly and forget the curvature pairs
+    put(f.params, x_);
     s_.clear();
     y_.clear();
     return f0;

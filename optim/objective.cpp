@@ -50,6 +50,11 @@ double loss_value(Objective& f, const Batch& batch) {
 }
 
 double loss_and_grad(Objective& f, const Batch& batch) {
+  // Under NoGradGuard no graph is recorded: every gradient would silently stay empty.
+  if (!grad_enabled())
+    throw GraphError(
+        "loss_and_grad: gradients are off on this thread (a NoGradGuard is alive), so no gradient "
+        "can be computed; run the optimizer outside the guard");
   for (auto& p : f.params) p.zero_grad();
   Variable loss = f.loss(batch);
   const double value = scalar_loss(loss);

@@ -47,7 +47,8 @@ void check_objective(const char* who, const Objective& f, bool need_grad);
 double loss_value(Objective& f, const Batch& batch);
 /// Clears every parameter's gradient, evaluates the loss on `batch` and runs backward(): the
 /// gradients are then in params[i].grad() (left empty for a parameter the loss does not use).
-/// Returns the loss. Throws ValueError when the loss is not a single value.
+/// Returns the loss. Throws ValueError when the loss is not a single value, GraphError inside a
+/// NoGradGuard.
 double loss_and_grad(Objective& f, const Batch& batch);
 
 /// Copies of the parameters' values (for keeping the best ones).

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <limits>
 
+#include "finite.hpp"
 #include "objective.hpp"
 
 namespace slope {
@@ -40,7 +41,9 @@ class Optimizer {
   /// per-run state (velocities, moment estimates, the best point so far).
   virtual void begin(Objective& f) { check_objective(name(), f, false); }
   /// One step on `batch`: updates f.params in place and returns the loss on the batch at the
-  /// parameters the step started from (for the random searches: the best loss so far).
+  /// parameters the step started from (for the random searches: the best loss so far). Never
+  /// writes a non-finite update: when the loss or a gradient is NaN or infinite, throw
+  /// NonFiniteError (finite.hpp; check_finite_step does it) before touching a parameter.
   virtual double step(Objective& f, const Batch& batch, const StepInfo& info) = 0;
   /// True when every step must see the whole data set (GradientDescent, RandomSearch, L-BFGS):
   /// fit() then ignores its batch size and passes whole_batch(f.examples).

@@ -4,6 +4,7 @@
 
 #include <slope/data/data.hpp>
 #include <slope/gradcheck/gradcheck.hpp>
+#include <slope/graph/anomaly.hpp>
 #include <slope/graph/broadcast.hpp>
 #include <slope/graph/errors.hpp>
 #include <slope/graph/tensor.hpp>
