@@ -15,6 +15,7 @@
 #include <slope/optim/adam.hpp>
 #include <slope/optim/builtin_callbacks.hpp>
 #include <slope/optim/callback.hpp>
+#include <slope/optim/finite.hpp>
 #include <slope/optim/fit.hpp>
 #include <slope/optim/gradient_method.hpp>
 #include <slope/optim/lbfgs.hpp>
