@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "support/checks.hpp"
-#include "test_optim_problems.hpp"
+#include "support/optim_problems.hpp"
 
 using namespace slope;
 
