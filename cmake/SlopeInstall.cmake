@@ -6,7 +6,7 @@ install(TARGETS slope EXPORT slopeTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES slope/slope.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/slope)
-foreach(part graph ops gradcheck data optim)
+foreach(part graph ops gradcheck data optim nn)
   install(DIRECTORY ${part}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/slope/${part}
     FILES_MATCHING PATTERN "*.hpp")
 endforeach()
