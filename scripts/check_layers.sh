@@ -10,7 +10,7 @@ declare -A allowed=(
   [gradcheck]="graph ops"
   [data]="graph"
   [optim]="graph"
-  [nn]="graph ops"
+  [nn]="graph ops data"
   [distributed]="graph optim"
 )
 

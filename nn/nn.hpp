@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+// Layers, initialisers and classification metrics (namespace slope::nn).
+#pragma once
+
+#include "activation.hpp"
+#include "classification.hpp"
+#include "dropout.hpp"
+#include "evaluate.hpp"
+#include "flatten.hpp"
+#include "init.hpp"
+#include "linear.hpp"
+#include "module.hpp"
+#include "seed.hpp"
+#include "sequential.hpp"
