@@ -29,7 +29,7 @@ bool is_file(const std::string& path) {
 
 // `<dir>/<name>.gz`, else `<dir>/<name>`.
 std::string find_idx(const std::string& dir, const std::string& name) {
-  const std::string base = dir + "/" + name;
+  std::string base = dir + "/" + name;
   if (is_file(base + ".gz")) return base + ".gz";
   if (is_file(base)) return base;
   throw ValueError(
@@ -76,7 +76,7 @@ struct Part {
 // anything is allocated for either. Returns the images' header.
 IdxArray check_counts(const char* op, const std::string& images_path,
                       const std::string& labels_path, std::size_t max_items) {
-  const IdxArray images = read_idx_header(images_path, kIdxImagesMagic, max_items);
+  IdxArray images = read_idx_header(images_path, kIdxImagesMagic, max_items);
   const IdxArray labels = read_idx_header(labels_path, kIdxLabelsMagic, max_items);
   if (images.dims[0] != labels.dims[0])
     throw ValueError(fmt::format("{}: '{}' holds {} images but '{}' holds {} labels", op,
@@ -206,7 +206,7 @@ Tensor mean_image(const Dataset& d) {
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < dim; ++j) sum[j] += x[i * dim + j];
   Array<float> mean(Shape{dim});  // [N, D] -> [D]
-  for (std::size_t j = 0; j < dim; ++j) mean.data()[j] = static_cast<float>(sum[j] / n);
+  for (std::size_t j = 0; j < dim; ++j) mean.data()[j] = static_cast<float>(sum[j] / static_cast<double>(n));
   return Tensor(std::move(mean));
 }
 

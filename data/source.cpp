@@ -15,7 +15,7 @@ bool is_file(const std::string& path) {
 }  // namespace
 
 std::string find_idx_file(const std::string& dir, const std::string& name) {
-  const std::string base = dir + "/" + name;
+  std::string base = dir + "/" + name;
   if (is_file(base + ".gz")) return base + ".gz";
   if (is_file(base)) return base;
   return "";

@@ -112,7 +112,8 @@ _Unwind_Reason_Code step_frame(_Unwind_Context* ctx, void* data) {
   const std::uintptr_t ip = _Unwind_GetIP(ctx);
   if (ip == 0) return _URC_END_OF_STACK;
   if (ip < w->lo || ip >= w->hi) {
-    w->found = reinterpret_cast<const void*>(ip);
+    // NOTE: the unwinder hands out return addresses as integers; we only print them.
+    w->found = reinterpret_cast<const void*>(ip);  // NOLINT(performance-no-int-to-ptr)
     return _URC_END_OF_STACK;
   }
   return ++w->depth > 64 ? _URC_END_OF_STACK : _URC_NO_REASON;
@@ -177,7 +178,7 @@ std::string describe_call_site(const void* site) {
   auto addr = reinterpret_cast<std::uintptr_t>(site) - 1;
   const auto* ehdr = static_cast<const ElfW(Ehdr)*>(info.dli_fbase);
   if (ehdr->e_type == ET_DYN) addr -= reinterpret_cast<std::uintptr_t>(info.dli_fbase);
-  const std::string where = fmt::format("{}+{:#x}", file, addr);
+  std::string where = fmt::format("{}+{:#x}", file, addr);
   if (file.find('\'') != std::string::npos) return where;
   const std::string cmd = fmt::format("addr2line -C -f -i -e '{}' {:#x} 2>/dev/null", file, addr);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
@@ -193,7 +194,7 @@ std::string describe_call_site(const void* site) {
       continue;
     }
     const std::string loc = line.substr(0, line.find(" (discriminator"));
-    const std::string entry = fmt::format("{} (in {})", loc, function);
+    std::string entry = fmt::format("{} (in {})", loc, function);
     function.clear();
     if (loc.rfind("??", 0) == 0) continue;
     if (fallback.empty()) fallback = entry;

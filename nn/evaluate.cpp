@@ -24,10 +24,18 @@ Tensor rows(const Tensor& x, std::size_t begin, std::size_t end) {
 }
 
 // Restores a module's train/eval mode however evaluation ends.
-struct ModeGuard {
-  Module& m;
-  bool was;
-  ~ModeGuard() { m.train(was); }
+class ModeGuard {
+ public:
+  explicit ModeGuard(Module& m) : m_(m), was_(m.training()) {}
+  ~ModeGuard() { m_.train(was_); }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+  ModeGuard(ModeGuard&&) = delete;
+  ModeGuard& operator=(ModeGuard&&) = delete;
+
+ private:
+  Module& m_;
+  bool was_;
 };
 }  // namespace
 
@@ -36,7 +44,7 @@ Evaluation evaluate(Module& model, const Dataset& data, std::size_t batch_size,
   if (data.size() == 0) throw ValueError("evaluate: the data set is empty");
   if (batch_size == 0) throw ValueError("evaluate: batch_size is 0");
   check_dim("evaluate", "x", data.x.shape(), 2);
-  ModeGuard guard{model, model.training()};
+  ModeGuard guard(model);
   model.eval();
   NoGradGuard no_grad;
   Evaluation e;

@@ -40,7 +40,7 @@ using Sgd = GradientMethod<SgdRule>;
 class GradientDescent : public GradientMethod<SgdRule> {
  public:
   explicit GradientDescent(SgdOptions options = SgdOptions())
-      : GradientMethod(std::move(options), "GradientDescent") {}
+      : GradientMethod(options, "GradientDescent") {}
   bool full_batch() const override { return true; }
 };
 
