@@ -206,7 +206,8 @@ Tensor mean_image(const Dataset& d) {
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < dim; ++j) sum[j] += x[i * dim + j];
   Array<float> mean(Shape{dim});  // [N, D] -> [D]
-  for (std::size_t j = 0; j < dim; ++j) mean.data()[j] = static_cast<float>(sum[j] / static_cast<double>(n));
+  for (std::size_t j = 0; j < dim; ++j)
+    mean.data()[j] = static_cast<float>(sum[j] / static_cast<double>(n));
   return Tensor(std::move(mean));
 }
 

@@ -9,8 +9,8 @@
 #include <slope/graph/errors.hpp>
 #include <slope/graph/tensor.hpp>
 #include <slope/graph/variable.hpp>
-#include <slope/ops/ops.hpp>
 #include <slope/nn/nn.hpp>
+#include <slope/ops/ops.hpp>
 #include <slope/ops/registry.hpp>
 #include <slope/optim/adagrad.hpp>
 #include <slope/optim/adam.hpp>
