@@ -10,6 +10,7 @@
 
 #include "../graph/errors.hpp"
 #include "idx.hpp"
+#include "source.hpp"
 
 namespace slope {
 
@@ -22,16 +23,10 @@ void check_rows(const char* op, const Dataset& d) {
                                  d.x.shape()[0], shape_str(d.x.shape())));
 }
 
-bool is_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 // `<dir>/<name>.gz`, else `<dir>/<name>`.
 std::string find_idx(const std::string& dir, const std::string& name) {
-  std::string base = dir + "/" + name;
-  if (is_file(base + ".gz")) return base + ".gz";
-  if (is_file(base)) return base;
+  std::string path = find_idx_file(dir, name);
+  if (!path.empty()) return path;
   throw ValueError(
       fmt::format("load_fashion_mnist: '{}' has no '{}.gz' or '{}' (on Debian: apt install "
                   "dataset-fashion-mnist, or point to another directory)",

@@ -12,16 +12,6 @@ namespace slope {
 
 namespace detail {
 
-void check_positive(const char* who, const char* name, double v) {
-  if (!(v > 0 && std::isfinite(v)))
-    throw ValueError(fmt::format("{}: {} must be positive ({} {})", who, name, name, v));
-}
-
-void check_in_range(const char* who, const char* name, double v, double lo, double hi) {
-  if (!(v >= lo && v < hi))
-    throw ValueError(fmt::format("{}: {} must be in [{}, {}) ({} {})", who, name, lo, hi, name, v));
-}
-
 void check_gradient_options(const char* who, const GradientOptions& o) {
   check_positive(who, "step_size", o.step_size);
   if (!(o.weight_decay >= 0 && std::isfinite(o.weight_decay)))

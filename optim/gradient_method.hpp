@@ -44,10 +44,6 @@ namespace detail {
 /// Throws ValueError "<who>: <what> (step_size nan)" for a step size <= 0 or not finite, a
 /// negative or non-finite weight decay or clip norm.
 void check_gradient_options(const char* who, const GradientOptions& o);
-/// Throws ValueError "<who>: <name> must be in [lo, hi) (<name> <v>)".
-void check_in_range(const char* who, const char* name, double v, double lo, double hi);
-/// Throws ValueError "<who>: <name> must be positive (<name> <v>)" unless 0 < v < inf.
-void check_positive(const char* who, const char* name, double v);
 /// Scales every gradient by c / norm when the global gradient norm exceeds c; returns the norm.
 double clip_grad_norm(std::vector<Variable>& params, double c);
 /// What a parameter was when its optimizer state was made: the state fits only that.

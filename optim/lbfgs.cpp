@@ -81,7 +81,7 @@ void scatter(std::vector<Variable>& params, const std::vector<double>& x, double
 }  // namespace
 
 Lbfgs::Lbfgs(LbfgsOptions options) : options_(options) {
-  detail::check_positive("Lbfgs", "step_size", options_.step_size);
+  check_positive("Lbfgs", "step_size", options_.step_size);
   if (options_.memory == 0) throw ValueError("Lbfgs: memory must be at least 1 (memory 0)");
   if (!(options_.armijo > 0 && options_.armijo < 1))
     throw ValueError(fmt::format("Lbfgs: armijo must be in (0, 1) (armijo {})", options_.armijo));

@@ -44,7 +44,7 @@ void keep_if_better(std::vector<Variable>& params, double loss, std::vector<Tens
 }  // namespace
 
 RandomSearch::RandomSearch(RandomSearchOptions options) : options_(options) {
-  detail::check_positive("RandomSearch", "scale", options_.scale);
+  check_positive("RandomSearch", "scale", options_.scale);
 }
 
 void RandomSearch::begin(Objective& f) {
@@ -62,7 +62,7 @@ double RandomSearch::step(Objective& f, const Batch& batch, const StepInfo& /*in
 }
 
 RandomLocalSearch::RandomLocalSearch(RandomLocalSearchOptions options) : options_(options) {
-  detail::check_positive("RandomLocalSearch", "step_size", options_.step_size);
+  check_positive("RandomLocalSearch", "step_size", options_.step_size);
 }
 
 void RandomLocalSearch::begin(Objective& f) {

@@ -70,7 +70,7 @@ void SgdRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t /*t
 }
 
 void SgdRule::check(const char* who) const {
-  detail::check_in_range(who, "momentum", options.momentum, 0, 1);
+  check_in_range(who, "momentum", options.momentum, 0, 1);
   if (options.nesterov && options.momentum == 0)
     throw ValueError(fmt::format("{}: nesterov needs a momentum > 0 (momentum 0)", who));
 }
@@ -94,9 +94,7 @@ void AdaGradRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t
   }
 }
 
-void AdaGradRule::check(const char* who) const {
-  detail::check_positive(who, "epsilon", options.epsilon);
-}
+void AdaGradRule::check(const char* who) const { check_positive(who, "epsilon", options.epsilon); }
 
 // ---- RMSProp ----
 
@@ -119,8 +117,8 @@ void RMSPropRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t
 }
 
 void RMSPropRule::check(const char* who) const {
-  detail::check_in_range(who, "decay", options.decay, 0, 1);
-  detail::check_positive(who, "epsilon", options.epsilon);
+  check_in_range(who, "decay", options.decay, 0, 1);
+  check_positive(who, "epsilon", options.epsilon);
 }
 
 // ---- Adam ----
@@ -154,9 +152,9 @@ void AdamRule::update(T* w, const T* g, std::size_t n, double lr, std::size_t t,
 }
 
 void AdamRule::check(const char* who) const {
-  detail::check_in_range(who, "beta1", options.beta1, 0, 1);
-  detail::check_in_range(who, "beta2", options.beta2, 0, 1);
-  detail::check_positive(who, "epsilon", options.epsilon);
+  check_in_range(who, "beta1", options.beta1, 0, 1);
+  check_in_range(who, "beta2", options.beta2, 0, 1);
+  check_positive(who, "epsilon", options.epsilon);
 }
 
 // ---- the instantiations GradientMethod links against ----
