@@ -23,7 +23,7 @@ void check_gradient_options(const char* who, const GradientOptions& o) {
 
 double clip_grad_norm(std::vector<Variable>& params, double c) {
   const double norm = global_grad_norm(params);
-  // NOTE: a NaN norm fails the test and passes through unscaled; fit() then reports the NaN loss.
+  // NOTE: the gradients are finite here (GradientMethod::step checks them first).
   if (norm > c) {
     const double scale = c / norm;
     for (auto& p : params) {
