@@ -12,6 +12,8 @@ declare -A allowed=(
   [optim]="graph"
   [nn]="graph ops data"
   [distributed]="graph optim"
+  [viz]="graph"
+  [checkpoint]="graph data optim nn"
 )
 
 status=0

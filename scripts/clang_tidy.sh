@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # clang-tidy (Debian's clang-tidy 14) with .clang-tidy's checks over the library sources (graph/ ops/
-# gradcheck/ data/ optim/ nn/), two files at a time; fails when any file has a finding.
+# gradcheck/ data/ optim/ nn/ viz/ checkpoint/), two files at a time; fails when any file has a finding.
 # Usage: scripts/clang_tidy.sh [BUILD_DIR]   (default build/ci; it must hold compile_commands.json,
 # which every preset writes: cmake --preset ci)
 set -euo pipefail
@@ -26,7 +26,8 @@ check_one() {
   fi
 }
 export -f check_one
-files=(graph/*.cpp ops/*.cpp gradcheck/*.cpp data/*.cpp optim/*.cpp nn/*.cpp)
+shopt -s nullglob
+files=(graph/*.cpp ops/*.cpp gradcheck/*.cpp data/*.cpp optim/*.cpp nn/*.cpp viz/*.cpp checkpoint/*.cpp)
 start=$SECONDS
 status=0
 printf '%s\n' "${files[@]}" | xargs -P 2 -I{} bash -c 'check_one "$1"' _ {} || status=1

@@ -29,3 +29,4 @@
 #include <slope/optim/schedule.hpp>
 #include <slope/optim/sgd.hpp>
 #include <slope/version.hpp>
+#include <slope/viz/svg.hpp>
