@@ -161,17 +161,19 @@ void Lbfgs::load_state(const OptimizerState& state) {
   if (cached == 1) expected.insert(expected.end(), {"x", "g", "f"});
   detail::check_names(name(), state, expected);
   // Every vector is 1-D float64 of one length (checked against the parameters at begin()).
-  const Tensor* first = nullptr;
-  for (const auto& [entry, t] : state) {
+  const std::pair<std::string, Tensor>* first = nullptr;
+  for (const auto& e : state) {
+    const auto& [entry, t] = e;
     if (entry == "cached" || entry == "f") continue;
     if (t.dtype() != Dtype::float64 || t.dim() != 1)
       throw TypeError(fmt::format(
           "Lbfgs: load_state: entry \"{}\" is shape {} {}, expected a 1-D float64 vector", entry,
           shape_str(t.shape()), dtype_name(t.dtype())));
-    if (first && t.size() != first->size())
-      throw ShapeError(fmt::format("Lbfgs: load_state: entry \"{}\" has {} elements, others {}",
-                                   entry, t.size(), first->size()));
-    first = &t;
+    if (!first) first = &e;
+    if (t.size() != first->second.size())
+      throw ShapeError(
+          fmt::format("Lbfgs: load_state: entry \"{}\" has {} elements, but entry \"{}\" has {}",
+                      entry, t.size(), first->first, first->second.size()));
   }
   if (cached == 1) detail::read_value(name(), state, "f");
   loaded_ = state;
