@@ -42,8 +42,9 @@ std::string Dropout::rng_state() const {
 void Dropout::set_rng_state(const std::string& state) {
   std::istringstream in(state);
   std::mt19937_64 rng;
-  in >> rng;
-  if (in.fail()) throw ValueError("Dropout: set_rng_state was given text that is not a state");
+  in >> rng >> std::ws;
+  if (in.fail() || !in.eof())
+    throw ValueError("Dropout: set_rng_state was given text that is not a state");
   rng_ = rng;
 }
 
