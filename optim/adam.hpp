@@ -33,6 +33,13 @@ struct AdamRule {
 
   void check(const char* who) const;
 
+  /// The state's tensors by name, for state() and load_state().
+  template <class S, class F>
+  void fields(S& s, F&& f) const {
+    f("m", s.m);
+    f("v", s.v);
+  }
+
   /// The update, in place; defined in update_rules.cpp for float and double.
   template <class T>
   void update(T* w, const T* g, std::size_t n, double lr, std::size_t t, State& s) const;

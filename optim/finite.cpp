@@ -9,7 +9,8 @@
 
 namespace slope {
 
-void check_finite_step(const char* who, double loss, const std::vector<Variable>& params) {
+void check_finite_step(const char* who, double loss, const std::vector<Variable>& params,
+                       const std::vector<std::string>& names) {
   if (!std::isfinite(loss))
     throw NonFiniteError(
         fmt::format("{}: the loss is {}; the step was not applied (the parameters are unchanged)",
@@ -19,10 +20,10 @@ void check_finite_step(const char* who, double loss, const std::vector<Variable>
     if (!params[i].has_grad() || all_finite(params[i].grad())) continue;
     const Tensor& g = params[i].grad();
     throw NonFiniteError(
-        fmt::format("{}: the gradient of parameter {} (shape {}) has {} of {} elements although "
-                    "the loss {} "
+        fmt::format("{}: the gradient of {} (shape {}) has {} of {} elements although the loss {} "
                     "is finite; the step was not applied (the parameters are unchanged)",
-                    who, i, shape_str(g.shape()), count_non_finite(g).str(), g.size(), loss),
+                    who, param_name(names, i), shape_str(g.shape()), count_non_finite(g).str(),
+                    g.size(), loss),
         loss, static_cast<std::ptrdiff_t>(i));
   }
 }

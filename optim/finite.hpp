@@ -10,6 +10,7 @@
 
 #include "../graph/errors.hpp"
 #include "../graph/variable.hpp"
+#include "objective.hpp"
 
 namespace slope {
 
@@ -24,8 +25,10 @@ struct NonFiniteError : ValueError {
 };
 
 /// Throws NonFiniteError "<who>: ..." when `loss` is not finite, or when a parameter's gradient
-/// has a NaN or infinite element (naming the parameter, its shape and the count). Parameters
-/// without a gradient count as finite. One pass over the gradients, touching nothing.
-void check_finite_step(const char* who, double loss, const std::vector<Variable>& params);
+/// has a NaN or infinite element (naming the parameter by `names` when given, see param_name(),
+/// its shape and the count). Parameters without a gradient count as finite. One pass over the
+/// gradients, touching nothing.
+void check_finite_step(const char* who, double loss, const std::vector<Variable>& params,
+                       const std::vector<std::string>& names = {});
 
 }  // namespace slope

@@ -39,16 +39,33 @@ double clip_grad_norm(std::vector<Variable>& params, double c) {
   return norm;
 }
 
-void check_param_matches(const char* who, std::size_t index, const Variable& p,
+void throw_no_fields(const char* who) {
+  throw ValueError(
+      fmt::format("{}: its update rule does not list its state tensors (a fields() member, see "
+                  "gradient_method.hpp), so its state cannot be exported or loaded",
+                  who));
+}
+
+void check_state_count(const char* who, const OptimizerState& s, const std::string& prefix,
+                       std::size_t n) {
+  const std::size_t held = count_indexed(s, prefix);
+  if (held != n)
+    throw ValueError(
+        fmt::format("{}: load_state: the state holds entries for {} parameters "
+                    "(\"{}0\" ...), but the objective has {}",
+                    who, held, prefix, n));
+}
+
+void check_param_matches(const char* who, const std::string& name, const Variable& p,
                          const ParamSpec& spec) {
   const Tensor& w = p.value();
   const Tensor& g = p.grad();
   const bool shapes_ok = w.shape() == spec.shape && g.shape() == spec.shape;
   if (shapes_ok && w.dtype() == spec.dtype && g.dtype() == spec.dtype) return;
   const std::string what = fmt::format(
-      "{}: parameter {} is now shape {} {} (gradient shape {} {}), but its state was made for "
+      "{}: {} is now shape {} {} (gradient shape {} {}), but its state was made for "
       "shape {} {}; call begin() again after replacing a parameter",
-      who, index, shape_str(w.shape()), dtype_name(w.dtype()), shape_str(g.shape()),
+      who, name, shape_str(w.shape()), dtype_name(w.dtype()), shape_str(g.shape()),
       dtype_name(g.dtype()), shape_str(spec.shape), dtype_name(spec.dtype));
   if (shapes_ok) throw TypeError(what);
   throw ShapeError(what);

@@ -2,6 +2,7 @@
 #include "objective.hpp"
 
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -17,21 +18,51 @@ Batch whole_batch(std::size_t n) {
   return b;
 }
 
+Objective Objective::from_named(const std::vector<std::pair<std::string, Variable>>& named,
+                                std::function<Variable(const Batch&)> loss, std::size_t examples) {
+  Objective f;
+  f.loss = std::move(loss);
+  f.examples = examples;
+  for (const auto& [name, p] : named) {
+    f.names.push_back(name);
+    f.params.push_back(p);
+  }
+  return f;
+}
+
+std::string param_name(const std::vector<std::string>& names, std::size_t i) {
+  if (i < names.size()) return names[i];
+  return fmt::format("parameter {}", i);
+}
+
 void check_objective(const char* who, const Objective& f, bool need_grad) {
   if (f.params.empty()) throw ValueError(fmt::format("{}: the parameter list is empty", who));
   if (!f.loss) throw ValueError(fmt::format("{}: the objective has no loss function", who));
   if (f.examples == 0) throw ValueError(fmt::format("{}: the objective has 0 examples", who));
+  if (!f.names.empty()) {
+    if (f.names.size() != f.params.size())
+      throw ValueError(fmt::format("{}: the objective has {} names for {} parameters", who,
+                                   f.names.size(), f.params.size()));
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < f.names.size(); ++i) {
+      if (f.names[i].empty())
+        throw ValueError(fmt::format("{}: the name of parameter {} is empty", who, i));
+      if (!seen.insert(f.names[i]).second)
+        throw ValueError(
+            fmt::format("{}: the name \"{}\" is given to two parameters", who, f.names[i]));
+    }
+  }
   for (std::size_t i = 0; i < f.params.size(); ++i) {
     const Variable& p = f.params[i];
-    if (!p.defined()) throw ValueError(fmt::format("{}: parameter {} is null", who, i));
+    const std::string name = param_name(f.names, i);
+    if (!p.defined()) throw ValueError(fmt::format("{}: {} is null", who, name));
     if (p.size() == 0)
-      throw ValueError(
-          fmt::format("{}: parameter {} is empty (shape {})", who, i, shape_str(p.shape())));
+      throw ValueError(fmt::format("{}: {} is empty (shape {})", who, name, shape_str(p.shape())));
     if (need_grad && !p.requires_grad())
       throw ValueError(
-          fmt::format("{}: parameter {} (shape {}) does not require a gradient; make it with "
+          fmt::format("{}: {} (shape {}) does not require a gradient; make it with "
                       "Variable(value, true)",
-                      who, i, shape_str(p.shape())));
+                      who, name, shape_str(p.shape())));
   }
 }
 

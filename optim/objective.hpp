@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "../graph/variable.hpp"
@@ -31,16 +33,28 @@ Batch whole_batch(std::size_t n);
 /// What is minimised. `loss(batch)` returns a one-element Variable: the loss of the current
 /// parameter values on those examples, best the mean over the batch, so that step sizes do not
 /// depend on the batch size. `examples` is the number of examples the indices range over.
+/// `names`, when not empty, names each parameter ("fc1.weight"): errors and reports then say
+/// "fc1.weight" where they would say "parameter 2".
 struct Objective {
   std::vector<Variable> params;
   std::function<Variable(const Batch&)> loss;
   std::size_t examples = 0;
+  std::vector<std::string> names;
+
+  /// An objective over named parameters, such as a module's named_parameters():
+  /// `auto f = Objective::from_named(model.named_parameters(), loss, n);`.
+  static Objective from_named(const std::vector<std::pair<std::string, Variable>>& named,
+                              std::function<Variable(const Batch&)> loss, std::size_t examples);
 };
 
 /// Throws ValueError "<who>: ..." when the objective has no parameters, a null or empty
-/// parameter, no loss function, or zero examples. With `need_grad`, also when a parameter does
-/// not require a gradient.
+/// parameter, no loss function, zero examples, or names that are not one per parameter (or
+/// empty, or given twice). With `need_grad`, also when a parameter does not require a gradient.
 void check_objective(const char* who, const Objective& f, bool need_grad);
+
+/// How messages name parameter i: its name ("fc1.weight") when `names` has one, else
+/// "parameter 2" (0-based, as the index into params).
+std::string param_name(const std::vector<std::string>& names, std::size_t i);
 
 /// The loss on `batch` without recording a graph (under NoGradGuard). Throws ValueError when the
 /// loss is not a single value.

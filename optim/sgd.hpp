@@ -28,6 +28,12 @@ struct SgdRule {
 
   void check(const char* who) const;
 
+  /// The state's tensors by name, for state() and load_state(): the velocity, with momentum only.
+  template <class S, class F>
+  void fields(S& s, F&& f) const {
+    if (options.momentum > 0) f("velocity", s.velocity);
+  }
+
   /// The update, in place; defined in update_rules.cpp for float and double.
   template <class T>
   void update(T* w, const T* g, std::size_t n, double lr, std::size_t t, State& s) const;
