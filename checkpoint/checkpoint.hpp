@@ -21,7 +21,9 @@ struct TrainingState {
 };
 
 /// Entry prefixes: parameters go under their names, the optimizer's state under kOptimPrefix,
-/// the run's under kStatePrefix ("state/epoch", "state/iteration", "state/rng/<module path>").
+/// the run's under kStatePrefix: "state/epoch" and "state/iteration" (shape (1) float64 counts),
+/// "state/rng/<module path>" (a module's std::mt19937_64 as a (313, 2) float64 tensor of its state
+/// words' 32-bit halves, as optimizers write engines; "state/rng" for the model itself).
 constexpr char kOptimPrefix[] = "optim/";
 constexpr char kStatePrefix[] = "state/";
 

@@ -33,8 +33,8 @@ NamedTensors load_npz_bytes(const std::string& bytes, const std::string& context
   NamedTensors out;
   for (ZipEntry& e : read_zip(bytes, context)) {
     const std::string& name = e.name;
-    if (name.size() <= kSuffixBytes || name.compare(name.size() - kSuffixBytes, kSuffixBytes,
-                                                    kSuffix) != 0)
+    if (name.size() <= kSuffixBytes ||
+        name.compare(name.size() - kSuffixBytes, kSuffixBytes, kSuffix) != 0)
       throw ValueError(fmt::format("{}: entry '{}' is not an array (<key>.npy)", context, name));
     std::string key = name.substr(0, name.size() - kSuffixBytes);
     try {

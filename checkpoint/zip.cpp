@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <zip.h>
 
 #include <fmt/format.h>
-#include <zip.h>
 
 #include "../graph/errors.hpp"
 
@@ -102,7 +102,8 @@ std::string write_zip(const std::vector<ZipEntry>& entries, const std::string& c
   std::string out;
   char buf[1 << 16];
   zip_int64_t n;
-  while ((n = zip_source_read(s, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  while ((n = zip_source_read(s, buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<std::size_t>(n));
   zip_source_close(s);
   if (n < 0) fail(context, "cannot read the archive back");
   return out;

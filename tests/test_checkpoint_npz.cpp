@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_old_file_whole) {
   if (pid == 0) {
     ::setenv("SLOPE_TEST_PAUSE_WRITE", marker.c_str(), 1);
     save_npz(path, {{"w", ramp({128, 128}, Dtype::float64), false}});  // pauses halfway
-    ::_exit(0);  // not reached
+    ::_exit(0);                                                        // not reached
   }
   // Waits for the child to reach the middle of its write (bounded: a child that never gets there
   // fails the test rather than hanging it).

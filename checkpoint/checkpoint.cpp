@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "checkpoint.hpp"
 
-#include <cmath>
+#include <random>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "../graph/errors.hpp"
 #include "../optim/objective.hpp"
+#include "../optim/optimizer_state.hpp"
 #include "atomic_file.hpp"
 #include "npz.hpp"
 
@@ -20,40 +22,30 @@ using RngStates = std::vector<std::pair<std::string, std::string>>;
 constexpr char kEpochKey[] = "state/epoch";
 constexpr char kIterationKey[] = "state/iteration";
 constexpr char kRngKey[] = "state/rng";  // the root module's; a child's is "state/rng/<path>"
-// A count stored as float64 is exact below 2^53.
-constexpr double kMaxCount = 9007199254740992.0;
 
-bool starts_with(const std::string& s, const char* prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 std::string rng_key(const std::string& path) {
   return path.empty() ? std::string(kRngKey) : fmt::format("{}/{}", kRngKey, path);
 }
 
-// A generator's text state as a float64 vector of its bytes: exact, and numpy reads it back with
-// bytes(a.astype(np.uint8)).decode().
-Tensor encode_text(const std::string& text) {
-  std::vector<double> v;
-  v.reserve(text.size());
-  for (const char c : text) v.push_back(static_cast<unsigned char>(c));
-  return Tensor::from_vector(v, {v.size()}, Dtype::float64);
+// NOTE: a module's generator goes into the file as the optimizers' engines do (rng_entry: its
+// state words in exact 32-bit halves), so the file has one encoding of an engine.
+Tensor engine_entry(const std::string& text, const std::string& context, const std::string& key) {
+  std::istringstream in(text);
+  std::mt19937_64 engine;
+  in >> engine;
+  if (in.fail())
+    throw ValueError(
+        fmt::format("{}: the generator for '{}' is not a std::mt19937_64", context, key));
+  return detail::rng_entry(engine);
 }
 
-std::string decode_text(const Tensor& t, const std::string& context, const std::string& key) {
-  if (t.dtype() != Dtype::float64 || t.dim() != 1 || t.size() == 0)
-    throw ValueError(fmt::format("{}: entry '{}' must be a non-empty float64 vector of bytes, is "
-                                 "{} {}",
-                                 context, key, dtype_name(t.dtype()), shape_str(t.shape())));
-  std::string text(t.size(), '\0');
-  const double* d = t.data<double>();
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (!(d[i] >= 0 && d[i] <= 255 && d[i] == std::floor(d[i])))
-      throw ValueError(fmt::format("{}: entry '{}' element {} is {}, not a byte", context, key, i,
-                                   d[i]));
-    text[i] = static_cast<char>(static_cast<unsigned char>(d[i]));
-  }
-  return text;
+std::string engine_text(const NamedTensors& state, const std::string& key,
+                        const std::string& context) {
+  std::ostringstream out;
+  out << detail::read_rng(context.c_str(), state, key);
+  return out.str();
 }
 
 void save(const std::string& path, const std::vector<nn::NamedParameter>& params,
@@ -64,16 +56,15 @@ void save(const std::string& path, const std::vector<nn::NamedParameter>& params
     if (starts_with(name, kOptimPrefix) || starts_with(name, kStatePrefix))
       throw ValueError(fmt::format("{}: parameter '{}' starts with a reserved prefix ('{}', '{}')",
                                    context, name, kOptimPrefix, kStatePrefix));
-    if (!p) throw ValueError(fmt::format("{}: parameter '{}' is null", context, name));
+    if (!p.defined()) throw ValueError(fmt::format("{}: parameter '{}' is null", context, name));
     arrays.push_back({name, p.value(), false});
   }
   if (optimizer)
     for (auto& [name, t] : optimizer->state()) arrays.push_back({kOptimPrefix + name, t, false});
-  arrays.push_back({kEpochKey, Tensor::scalar(static_cast<double>(state.epoch), Dtype::float64)});
-  arrays.push_back(
-      {kIterationKey, Tensor::scalar(static_cast<double>(state.iteration), Dtype::float64)});
-  // NOTE: deflated: a generator's text state is digits and spaces, 8 bytes each as float64.
-  for (const auto& [module, text] : rngs) arrays.push_back({rng_key(module), encode_text(text), true});
+  arrays.push_back({kEpochKey, detail::count_entry(state.epoch)});
+  arrays.push_back({kIterationKey, detail::count_entry(state.iteration)});
+  for (const auto& [module, text] : rngs)
+    arrays.push_back({rng_key(module), engine_entry(text, context, rng_key(module))});
   write_file_atomic(path, save_npz_bytes(arrays, context));
 }
 
@@ -105,8 +96,7 @@ std::vector<Tensor> match_parameters(const NamedTensors& file,
                                    dtype_name(p.dtype()), shape_str(p.shape())));
     if (found->shape() != p.shape())
       throw ShapeError(fmt::format("{}: parameter '{}' has shape {} in the file, {} in the model",
-                                   context, name, shape_str(found->shape()),
-                                   shape_str(p.shape())));
+                                   context, name, shape_str(found->shape()), shape_str(p.shape())));
     if (found->dtype() != p.dtype())
       throw TypeError(fmt::format("{}: parameter '{}' is {} in the file, {} in the model", context,
                                   name, dtype_name(found->dtype()), dtype_name(p.dtype())));
@@ -122,18 +112,6 @@ std::vector<Tensor> match_parameters(const NamedTensors& file,
   return values;
 }
 
-std::size_t count_entry(const NamedTensors& state, const char* key, const std::string& context) {
-  for (const auto& [k, t] : state) {
-    if (k != key) continue;
-    const double v = t.size() == 1 && t.dim() == 0 ? t.item() : -1;
-    if (!(v >= 0 && v <= kMaxCount && v == std::floor(v)))
-      throw ValueError(fmt::format("{}: entry '{}' must be a scalar count, is {} {}", context, key,
-                                   dtype_name(t.dtype()), shape_str(t.shape())));
-    return static_cast<std::size_t>(v);
-  }
-  throw ValueError(fmt::format("{}: has no entry '{}'", context, key));
-}
-
 // The generator states the file holds for `model`'s generators, in the model's order: one each,
 // no more.
 RngStates match_rngs(const NamedTensors& state, const nn::Module* model,
@@ -146,19 +124,21 @@ RngStates match_rngs(const NamedTensors& state, const nn::Module* model,
     for (const auto& [k, t] : state)
       if (k == key) found = &t;
     if (!found)
-      throw ValueError(fmt::format("{}: has no entry '{}' for the random generator of module "
-                                   "'{}'",
-                                   context, key, path));
-    out.emplace_back(path, decode_text(*found, context, key));
+      throw ValueError(
+          fmt::format("{}: has no entry '{}' for the random generator of module "
+                      "'{}'",
+                      context, key, path));
+    out.emplace_back(path, engine_text(state, key, context));
   }
   for (const auto& [k, t] : state) {
     if (k != kRngKey && !starts_with(k, "state/rng/")) continue;
     bool known = false;
     for (const auto& [path, text] : now) known = known || rng_key(path) == k;
     if (!known)
-      throw ValueError(fmt::format("{}: has entry '{}', a random generator the model does not "
-                                   "have",
-                                   context, k));
+      throw ValueError(
+          fmt::format("{}: has entry '{}', a random generator the model does not "
+                      "have",
+                      context, k));
   }
   return out;
 }
@@ -181,8 +161,8 @@ TrainingState load(const std::string& path, const std::vector<nn::NamedParameter
   TrainingState run;
   RngStates rngs;
   if (!weights_only) {
-    run.epoch = count_entry(state, kEpochKey, context);
-    run.iteration = count_entry(state, kIterationKey, context);
+    run.epoch = detail::read_count(context.c_str(), state, kEpochKey);
+    run.iteration = detail::read_count(context.c_str(), state, kIterationKey);
     rngs = match_rngs(state, model, context);
   }
   // The generators and the optimizer check their own states as they take them: on a refusal,
@@ -225,8 +205,7 @@ TrainingState load_checkpoint(const std::string& path, nn::Module& model, Optimi
 }
 
 TrainingState load_checkpoint(const std::string& path,
-                              const std::vector<nn::NamedParameter>& params,
-                              Optimizer* optimizer) {
+                              const std::vector<nn::NamedParameter>& params, Optimizer* optimizer) {
   return load(path, params, nullptr, optimizer, false);
 }
 
