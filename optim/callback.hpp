@@ -23,10 +23,11 @@ struct TrainState {
   std::size_t step = 0;             ///< the step within the epoch (at on_step: the one just taken)
   std::size_t steps_per_epoch = 0;  ///< batches per epoch
   std::size_t iteration = 0;        ///< steps taken in the run so far
-  double loss = 0;                  ///< the last step's loss
-  double epoch_loss = 0;            ///< mean of this epoch's step losses so far
-  double seconds = 0;               ///< wall time since fit() began
-  std::string stop_reason;          ///< at on_end: why the run stopped early (empty if it did not)
+  std::size_t initial_iteration = 0;  ///< iteration when this fit() call began (resumed runs)
+  double loss = 0;                    ///< the last step's loss
+  double epoch_loss = 0;              ///< mean of this epoch's step losses so far
+  double seconds = 0;                 ///< wall time since fit() began
+  std::string stop_reason;  ///< at on_end: why the run stopped early (empty if it did not)
   /// At on_end: the message of the NonFiniteError or AnomalyError fit() is about to throw (empty
   /// when the run ends normally).
   std::string error;

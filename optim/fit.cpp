@@ -30,6 +30,11 @@ FitResult fit(Optimizer& optimizer, Objective& f, const FitOptions& options,
         "fit: gradients are off on this thread (a NoGradGuard is alive), so no step could compute "
         "a gradient; call fit outside the guard");
   if (options.epochs == 0) throw ValueError("fit: epochs must be at least 1 (epochs 0)");
+  if (options.initial_epoch >= options.epochs)
+    throw ValueError(
+        fmt::format("fit: initial_epoch must be below epochs (initial_epoch {}, "
+                    "epochs {})",
+                    options.initial_epoch, options.epochs));
   if (options.on_non_finite == NonFinitePolicy::skip && options.max_consecutive_skips == 0)
     throw ValueError("fit: max_consecutive_skips must be at least 1 (max_consecutive_skips 0)");
   for (std::size_t i = 0; i < callbacks.size(); ++i)
@@ -55,7 +60,12 @@ FitResult fit(Optimizer& optimizer, Objective& f, const FitOptions& options,
   TrainState state(f, optimizer);
   state.epochs = options.epochs;
   state.steps_per_epoch = full ? 1 : sampler->batches_per_epoch();
+  state.epoch = options.initial_epoch;
+  state.iteration =
+      options.initial_iteration.value_or(options.initial_epoch * state.steps_per_epoch);
+  state.initial_iteration = state.iteration;
   FitResult result;
+  result.epochs = options.initial_epoch;
   result.loss = std::numeric_limits<double>::quiet_NaN();
   // Every callback runs each hook; the first that asks to stop names the reason.
   auto run_hook = [&](auto&& hook) {
@@ -85,7 +95,7 @@ FitResult fit(Optimizer& optimizer, Objective& f, const FitOptions& options,
   std::size_t consecutive_skips = 0;
   try {
     stop = run_hook([&](Callback* cb) { return cb->on_begin(state); });
-    for (std::size_t epoch = 0; epoch < options.epochs && !stop; ++epoch) {
+    for (std::size_t epoch = options.initial_epoch; epoch < options.epochs && !stop; ++epoch) {
       state.epoch = epoch;
       if (sampler) sampler->begin_epoch(epoch);
       double sum = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -31,6 +32,14 @@ enum class NonFinitePolicy {
 struct FitOptions : SamplerOptions {
   /// Epochs to run (>= 1) unless a callback stops earlier.
   std::size_t epochs = 10;
+  /// Resume at this epoch (< epochs): epochs initial_epoch .. epochs-1 run, with the epoch and
+  /// step counters, schedules and the sampler's orders (functions of the seed and the epoch) as
+  /// in an uninterrupted run. With the optimizer's load_state() and the parameters as they were
+  /// after epoch initial_epoch - 1, the run continues bit for bit.
+  std::size_t initial_epoch = 0;
+  /// The steps the interrupted run had taken (TrainState::iteration); unset: initial_epoch times
+  /// the steps per epoch (which is right unless steps were skipped for NonFinitePolicy::skip).
+  std::optional<std::size_t> initial_iteration;
   /// Called after every epoch (parameters as they are then); its metrics join the epoch's log.
   /// Name them "val_loss", "val_accuracy", ... (EarlyStopping and KeepBest monitor "val_loss").
   std::function<Metrics()> evaluate;
@@ -45,6 +54,7 @@ struct FitOptions : SamplerOptions {
   bool detect_anomaly = false;
 };
 
+/// Counts include a resumed run's earlier epochs and steps (FitOptions::initial_epoch).
 struct FitResult {
   double loss = 0;                ///< mean step loss of the last epoch run (NaN when none)
   std::size_t epochs = 0;         ///< epochs completed
@@ -53,17 +63,17 @@ struct FitResult {
   double seconds = 0;             ///< wall time
   bool stopped_early = false;     ///< a callback returned true
   std::string stop_reason;        ///< that callback's stop_reason()
-  std::vector<Metrics> history;   ///< one log per completed epoch
+  std::vector<Metrics> history;   ///< one log per epoch completed in this call
 };
 
 /// Trains: optimizer.begin(f), then per epoch the sampler's batches, one optimizer.step each, the
 /// callbacks' hooks, evaluate, and the epoch log. Throws ValueError naming fit and the value for
-/// epochs 0, a bad batch size (via Sampler), a bad objective (via the optimizer); GraphError
-/// inside a NoGradGuard. A step whose loss or gradient is NaN or infinite is never applied: by
-/// default fit throws NonFiniteError naming the epoch, step and optimizer, with the parameters at
-/// their last finite values (see FitOptions::on_non_finite). When fit throws NonFiniteError or
-/// AnomalyError, every callback's on_end still runs first (TrainState::error says why), so
-/// KeepBest restores its best copy and CsvLogger keeps its rows.
+/// epochs 0, an initial_epoch not below epochs, a bad batch size (via Sampler), a bad objective
+/// (via the optimizer); GraphError inside a NoGradGuard. A step whose loss or gradient is NaN or
+/// infinite is never applied: by default fit throws NonFiniteError naming the epoch, step and
+/// optimizer, with the parameters at their last finite values (see FitOptions::on_non_finite). When
+/// fit throws NonFiniteError or AnomalyError, every callback's on_end still runs first
+/// (TrainState::error says why), so KeepBest restores its best copy and CsvLogger keeps its rows.
 FitResult fit(Optimizer& optimizer, Objective& f, const FitOptions& options,
               const std::vector<Callback*>& callbacks = {});
 

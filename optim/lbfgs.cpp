@@ -9,6 +9,7 @@
 
 #include "../graph/errors.hpp"
 #include "gradient_method.hpp"
+#include "optimizer_state.hpp"
 
 namespace slope {
 
@@ -46,7 +47,8 @@ void put(std::vector<Variable>& params, const std::vector<double>& x) {
 // Throws NonFiniteError when the loss or the flat gradient `g` at the current point is not finite,
 // naming the parameter that holds the first bad element.
 void check_finite_point(const char* who, double loss, const std::vector<double>& g,
-                        const std::vector<Variable>& params) {
+                        const Objective& f) {
+  const std::vector<Variable>& params = f.params;
   if (!std::isfinite(loss))
     throw NonFiniteError(
         fmt::format("{}: the loss is {}; the step was not applied (the parameters are unchanged)",
@@ -59,10 +61,10 @@ void check_finite_point(const char* who, double loss, const std::vector<double>&
     if (bad > 0)
       throw NonFiniteError(
           fmt::format(
-              "{}: the gradient of parameter {} (shape {}) has {} non-finite of {} elements "
-              "although "
-              "the loss {} is finite; the step was not applied (the parameters are unchanged)",
-              who, p, shape_str(params[p].shape()), bad, params[p].size(), loss),
+              "{}: the gradient of {} (shape {}) has {} non-finite of {} elements although the "
+              "loss {} is finite; the step was not applied (the parameters are unchanged)",
+              who, param_name(f.names, p), shape_str(params[p].shape()), bad, params[p].size(),
+              loss),
           loss, static_cast<std::ptrdiff_t>(p));
   }
 }
@@ -94,12 +96,91 @@ Lbfgs::Lbfgs(LbfgsOptions options) : options_(options) {
 
 void Lbfgs::begin(Objective& f) {
   check_objective(name(), f, true);
-  s_.clear();
-  y_.clear();
-  cached_ = false;
+  begun_ = true;
+  if (!loaded_) {
+    s_.clear();
+    y_.clear();
+    cached_ = false;
+    return;
+  }
+  // The loaded state, checked against the parameters' total size before anything changes.
+  const OptimizerState& st = *loaded_;
+  std::size_t n = 0;
+  for (const auto& p : f.params) n += p.size();
+  std::deque<std::vector<double>> s, y;
+  for (std::size_t j = 0; j < detail::count_indexed(st, "s."); ++j) {
+    s.push_back(detail::read_vector(name(), st, "s." + std::to_string(j), n));
+    y.push_back(detail::read_vector(name(), st, "y." + std::to_string(j), n));
+  }
+  const bool cached = detail::read_count(name(), st, "cached") == 1;
+  if (cached) {
+    x_ = detail::read_vector(name(), st, "x", n);
+    g_ = detail::read_vector(name(), st, "g", n);
+    f_ = detail::read_value(name(), st, "f");
+  }
+  s_ = std::move(s);
+  y_ = std::move(y);
+  cached_ = cached;
+  loaded_.reset();
+}
+
+OptimizerState Lbfgs::state() const {
+  if (loaded_) return *loaded_;
+  if (!begun_) return {};
+  OptimizerState out;
+  for (std::size_t j = 0; j < s_.size(); ++j) {
+    out.emplace_back("s." + std::to_string(j), detail::vector_entry(s_[j]));
+    out.emplace_back("y." + std::to_string(j), detail::vector_entry(y_[j]));
+  }
+  out.emplace_back("cached", detail::count_entry(cached_ ? 1 : 0));
+  if (cached_) {
+    out.emplace_back("x", detail::vector_entry(x_));
+    out.emplace_back("g", detail::vector_entry(g_));
+    out.emplace_back("f", detail::value_entry(f_));
+  }
+  return out;
+}
+
+void Lbfgs::load_state(const OptimizerState& state) {
+  const std::size_t m = detail::count_indexed(state, "s.");
+  if (m > options_.memory)
+    throw ValueError(
+        fmt::format("Lbfgs: load_state: the state holds {} curvature pairs, more "
+                    "than memory {}",
+                    m, options_.memory));
+  std::vector<std::string> expected;
+  for (std::size_t j = 0; j < m; ++j) {
+    expected.push_back("s." + std::to_string(j));
+    expected.push_back("y." + std::to_string(j));
+  }
+  expected.emplace_back("cached");
+  const std::uint64_t cached = detail::read_count(name(), state, "cached");
+  if (cached > 1)
+    throw ValueError(
+        fmt::format("Lbfgs: load_state: entry \"cached\" must be 0 or 1, got {}", cached));
+  if (cached == 1) expected.insert(expected.end(), {"x", "g", "f"});
+  detail::check_names(name(), state, expected);
+  // Every vector is 1-D float64 of one length (checked against the parameters at begin()).
+  const std::pair<std::string, Tensor>* first = nullptr;
+  for (const auto& e : state) {
+    const auto& [entry, t] = e;
+    if (entry == "cached" || entry == "f") continue;
+    if (t.dtype() != Dtype::float64 || t.dim() != 1)
+      throw TypeError(fmt::format(
+          "Lbfgs: load_state: entry \"{}\" is shape {} {}, expected a 1-D float64 vector", entry,
+          shape_str(t.shape()), dtype_name(t.dtype())));
+    if (!first) first = &e;
+    if (t.size() != first->second.size())
+      throw ShapeError(
+          fmt::format("Lbfgs: load_state: entry \"{}\" has {} elements, but entry \"{}\" has {}",
+                      entry, t.size(), first->first, first->second.size()));
+  }
+  if (cached == 1) detail::read_value(name(), state, "f");
+  loaded_ = state;
 }
 
 double Lbfgs::step(Objective& f, const Batch& batch, const StepInfo& /*info*/) {
+  if (!begun_ || loaded_) begin(f);
   // The last step ended with the loss and gradient at its new point: reuse them unless the
   // parameters were changed in between.
   gather(f.params, false, x1_);
@@ -109,7 +190,7 @@ double Lbfgs::step(Objective& f, const Batch& batch, const StepInfo& /*info*/) {
     gather(f.params, true, g_);
   }
   cached_ = false;
-  check_finite_point(name(), f_, g_, f.params);  // nothing written yet
+  check_finite_point(name(), f_, g_, f);  // nothing written yet
   const double f0 = f_;
 
   // Two-loop recursion: d = -H g, H the inverse-Hessian estimate from the stored pairs.

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "optimizer.hpp"
@@ -37,6 +38,10 @@ class Lbfgs : public Optimizer {
   double step(Objective& f, const Batch& batch, const StepInfo& info) override;
   bool full_batch() const override { return true; }
   double current_step_size() const override { return alpha_; }
+  /// "s.j", "y.j" (the curvature pairs, oldest first, flat float64), "cached" (1 when the last
+  /// step left the loss and gradient at its new point) and then "x", "g", "f" (that point).
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
 
  private:
   LbfgsOptions options_;
@@ -45,6 +50,8 @@ class Lbfgs : public Optimizer {
   double f_ = 0;
   bool cached_ = false;  // f_, g_ hold the loss and gradient at x_
   double alpha_ = 0;
+  bool begun_ = false;
+  std::optional<OptimizerState> loaded_;  // from load_state(), until the next begin()
 };
 
 }  // namespace slope

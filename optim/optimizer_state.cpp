@@ -14,9 +14,10 @@ namespace slope {
 
 void Optimizer::load_state(const OptimizerState& state) {
   if (!state.empty())
-    throw ValueError(fmt::format("{}: load_state: this optimizer keeps no state, but the state has "
-                                 "entry \"{}\"",
-                                 name(), state.front().first));
+    throw ValueError(
+        fmt::format("{}: load_state: this optimizer keeps no state, but the state has "
+                    "entry \"{}\"",
+                    name(), state.front().first));
 }
 
 namespace detail {
@@ -81,9 +82,10 @@ std::size_t count_indexed(const OptimizerState& s, const std::string& prefix) {
 
 Tensor count_entry(std::uint64_t n) {
   if (static_cast<double>(n) >= kExactCounts)
-    throw ValueError(fmt::format("optimizer state: the count {} is 2^53 or more and would not be "
-                                 "exact as a float64",
-                                 n));
+    throw ValueError(
+        fmt::format("optimizer state: the count {} is 2^53 or more and would not be "
+                    "exact as a float64",
+                    n));
   return Tensor::from_vector({static_cast<double>(n)}, {1});
 }
 

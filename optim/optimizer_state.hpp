@@ -19,7 +19,8 @@ const Tensor* find_entry(const OptimizerState& s, const std::string& name);
 const Tensor& need_entry(const char* who, const OptimizerState& s, const std::string& name);
 /// Throws ValueError "<who>: load_state: unknown entry "m.7" (expected t, m.0, ...)" for the
 /// first entry of `s` whose name is not in `expected`, or for a name given twice.
-void check_names(const char* who, const OptimizerState& s, const std::vector<std::string>& expected);
+void check_names(const char* who, const OptimizerState& s,
+                 const std::vector<std::string>& expected);
 /// How many entries are named "<prefix>0", "<prefix>1", ... (the first missing index ends it).
 std::size_t count_indexed(const OptimizerState& s, const std::string& prefix);
 

@@ -18,9 +18,10 @@ std::string clock_str(double seconds) {
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
-// steps/s over the whole run, and the time the remaining steps will take at that rate.
+// steps/s over this fit() call, and the time the remaining steps will take at that rate.
 std::string speed_and_eta(const TrainState& s) {
-  const double rate = s.seconds > 0 ? static_cast<double>(s.iteration) / s.seconds : 0;
+  const double rate =
+      s.seconds > 0 ? static_cast<double>(s.iteration - s.initial_iteration) / s.seconds : 0;
   const double total = static_cast<double>(s.epochs * s.steps_per_epoch);
   const double left = rate > 0 ? (total - static_cast<double>(s.iteration)) / rate : NAN;
   return fmt::format("{:.0f} steps/s  ETA {}", rate, clock_str(left));

@@ -6,12 +6,29 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 
 #include "optimizer.hpp"
 #include "schedule.hpp"
 
 namespace slope {
+
+namespace detail {
+/// A random search's state: its engine, best point and loss (and whether it started).
+struct SearchState {
+  std::mt19937_64 rng;
+  std::vector<Tensor> best;
+  double best_loss;
+  bool started;
+};
+OptimizerState export_search(const SearchState& s, bool with_started);
+/// Checks names and scalars now (the best point's shapes at adopt_search).
+void check_search(const char* who, const OptimizerState& st, bool with_started);
+/// The loaded state, checked against f.params; throws naming the entry, changing nothing.
+SearchState adopt_search(const char* who, const OptimizerState& st, const Objective& f,
+                         bool with_started);
+}  // namespace detail
 
 struct RandomSearchOptions {
   /// sigma > 0: every draw sets each parameter element to sigma * N(0, 1).
@@ -32,12 +49,16 @@ class RandomSearch : public Optimizer {
   bool full_batch() const override { return true; }
   double current_step_size() const override { return options_.scale; }
   double best_loss() const { return best_loss_; }
+  /// "rng" (the engine), "best_loss", and "best.i": the best parameters so far.
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
 
  private:
   RandomSearchOptions options_;
   std::mt19937_64 rng_;
   std::vector<Tensor> best_;
   double best_loss_ = std::numeric_limits<double>::infinity();
+  std::optional<OptimizerState> loaded_;  // from load_state(), until the next begin()
 };
 
 struct RandomLocalSearchOptions {
@@ -60,6 +81,9 @@ class RandomLocalSearch : public Optimizer {
   bool full_batch() const override { return true; }
   double current_step_size() const override { return sigma_; }
   double best_loss() const { return best_loss_; }
+  /// RandomSearch's entries and "started" (1 once the starting point was evaluated).
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
 
  private:
   RandomLocalSearchOptions options_;
@@ -68,6 +92,7 @@ class RandomLocalSearch : public Optimizer {
   double best_loss_ = std::numeric_limits<double>::infinity();
   bool started_ = false;
   double sigma_ = std::numeric_limits<double>::quiet_NaN();
+  std::optional<OptimizerState> loaded_;
 };
 
 }  // namespace slope
