@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(a_round_trip_restores_parameters_optimizer_generators_and_r
     const TrainingState state = load_checkpoint(path, loaded->net, loaded->optimizer.get());
     BOOST_TEST(state.epoch == 2u);
     BOOST_TEST(state.iteration == saved->losses.size());
-    BOOST_TEST(Snapshot(*saved) == Snapshot(*loaded), kind);
+    BOOST_TEST((Snapshot(*saved) == Snapshot(*loaded)), kind);
   }
 }
 
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(a_truncated_file_is_refused_and_changes_nothing) {
     write_bytes(cut, bytes.substr(0, n));
     BOOST_CHECK_EXCEPTION(load_checkpoint(cut, run->net, run->optimizer.get()), ValueError,
                           mentions("load_checkpoint", "cut.npz"));
-    BOOST_TEST(Snapshot(*run) == before);
+    BOOST_TEST((Snapshot(*run) == before));
   }
 }
 
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(a_flipped_byte_fails_the_crc_naming_the_parameter) {
   const Snapshot before(*run);
   BOOST_CHECK_EXCEPTION(load_checkpoint(bad, run->net, run->optimizer.get()), ValueError,
                         mentions("flipped.npz", "3.weight", "CRC"));
-  BOOST_TEST(Snapshot(*run) == before);
+  BOOST_TEST((Snapshot(*run) == before));
 }
 
 BOOST_AUTO_TEST_CASE(another_shape_or_element_type_is_refused_naming_the_parameter) {
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(an_optimizer_state_that_does_not_fit_changes_nothing) {
   const Snapshot before(*run);
   BOOST_CHECK_EXCEPTION(load_checkpoint(path, run->net, run->optimizer.get()), ValueError,
                         mentions("load_checkpoint", "sgd.npz", "Adam"));
-  BOOST_TEST(Snapshot(*run) == before);  // the generator set first was put back
+  BOOST_TEST((Snapshot(*run) == before));  // the generator set first was put back
 }
 
 BOOST_AUTO_TEST_CASE(a_file_without_run_state_loads_as_weights_only) {
@@ -263,5 +263,5 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_checkpoint_loadabl
   const auto run = other_run("adam");
   const TrainingState state = load_checkpoint(path, run->net, run->optimizer.get());
   BOOST_TEST(state.epoch == 2u);
-  BOOST_TEST(Snapshot(*run) == at_save);
+  BOOST_TEST((Snapshot(*run) == at_save));
 }
