@@ -21,6 +21,7 @@ using RngStates = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kEpochKey[] = "state/epoch";
 constexpr char kIterationKey[] = "state/iteration";
+constexpr char kMetricsPrefix[] = "state/metrics/";
 constexpr char kRngKey[] = "state/rng";  // the root module's; a child's is "state/rng/<path>"
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
@@ -63,6 +64,8 @@ void save(const std::string& path, const std::vector<nn::NamedParameter>& params
     for (auto& [name, t] : optimizer->state()) arrays.push_back({kOptimPrefix + name, t, false});
   arrays.push_back({kEpochKey, detail::count_entry(state.epoch)});
   arrays.push_back({kIterationKey, detail::count_entry(state.iteration)});
+  for (const auto& [name, value] : state.metrics.items())
+    arrays.push_back({kMetricsPrefix + name, detail::value_entry(value)});
   for (const auto& [module, text] : rngs)
     arrays.push_back({rng_key(module), engine_entry(text, context, rng_key(module))});
   write_file_atomic(path, save_npz_bytes(arrays, context));
@@ -143,6 +146,17 @@ RngStates match_rngs(const NamedTensors& state, const nn::Module* model,
   return out;
 }
 
+TrainingState training_state(const NamedTensors& state, const std::string& context) {
+  TrainingState run;
+  run.epoch = detail::read_count(context.c_str(), state, kEpochKey);
+  run.iteration = detail::read_count(context.c_str(), state, kIterationKey);
+  for (const auto& [key, t] : state)
+    if (starts_with(key, kMetricsPrefix))
+      run.metrics.set(key.substr(sizeof(kMetricsPrefix) - 1),
+                      detail::read_value(context.c_str(), state, key));
+  return run;
+}
+
 TrainingState load(const std::string& path, const std::vector<nn::NamedParameter>& params,
                    nn::Module* model, Optimizer* optimizer, bool weights_only) {
   const std::string context =
@@ -161,8 +175,7 @@ TrainingState load(const std::string& path, const std::vector<nn::NamedParameter
   TrainingState run;
   RngStates rngs;
   if (!weights_only) {
-    run.epoch = detail::read_count(context.c_str(), state, kEpochKey);
-    run.iteration = detail::read_count(context.c_str(), state, kIterationKey);
+    run = training_state(state, context);
     rngs = match_rngs(state, model, context);
   }
   // The generators and the optimizer check their own states as they take them: on a refusal,
@@ -207,6 +220,11 @@ TrainingState load_checkpoint(const std::string& path, nn::Module& model, Optimi
 TrainingState load_checkpoint(const std::string& path,
                               const std::vector<nn::NamedParameter>& params, Optimizer* optimizer) {
   return load(path, params, nullptr, optimizer, false);
+}
+
+TrainingState read_training_state(const std::string& path) {
+  const std::string context = fmt::format("read_training_state: '{}'", path);
+  return training_state(load_npz_bytes(read_file_bytes(path, context), context), context);
 }
 
 void load_weights(const std::string& path, const std::vector<nn::NamedParameter>& params) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../nn/module.hpp"
+#include "../optim/metrics.hpp"
 #include "../optim/optimizer.hpp"
 
 namespace slope {
@@ -18,12 +19,15 @@ namespace slope {
 struct TrainingState {
   std::size_t epoch = 0;      ///< epochs completed
   std::size_t iteration = 0;  ///< steps taken
+  /// The last epoch's log ("loss", "val_loss", ...), saved as "state/metrics/<name>".
+  Metrics metrics;
 };
 
 /// Entry prefixes: parameters go under their names, the optimizer's state under kOptimPrefix,
 /// the run's under kStatePrefix: "state/epoch" and "state/iteration" (shape (1) float64 counts),
-/// "state/rng/<module path>" (a module's std::mt19937_64 as a (313, 2) float64 tensor of its state
-/// words' 32-bit halves, as optimizers write engines; "state/rng" for the model itself).
+/// "state/metrics/<name>" (shape (1) float64), "state/rng/<module path>" (a module's
+/// std::mt19937_64 as a (313, 2) float64 tensor of its state words' 32-bit halves, as optimizers
+/// write engines; "state/rng" for the model itself).
 constexpr char kOptimPrefix[] = "optim/";
 constexpr char kStatePrefix[] = "state/";
 
@@ -51,6 +55,10 @@ TrainingState load_checkpoint(const std::string& path, nn::Module& model,
 TrainingState load_checkpoint(const std::string& path,
                               const std::vector<nn::NamedParameter>& params,
                               Optimizer* optimizer = nullptr);
+
+/// The run's state in a checkpoint (epoch, iteration, metrics), without a model. Throws as
+/// load_checkpoint.
+TrainingState read_training_state(const std::string& path);
 
 /// Reads parameters only, from a checkpoint or from any .npz whose arrays are named as the
 /// parameters (numpy.savez(f, **{"0.weight": w, ...})): entries under "optim/" and "state/" are

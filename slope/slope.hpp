@@ -4,6 +4,7 @@
 
 #include <slope/checkpoint/atomic_file.hpp>
 #include <slope/checkpoint/checkpoint.hpp>
+#include <slope/checkpoint/checkpoint_callback.hpp>
 #include <slope/checkpoint/npz.hpp>
 #include <slope/checkpoint/zip.hpp>
 #include <slope/data/data.hpp>

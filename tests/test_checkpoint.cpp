@@ -70,15 +70,15 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 // A run trained for two epochs and saved to `path`.
 std::unique_ptr<CheckpointRun> saved_run(const std::string& kind, const std::string& path) {
   auto run = std::make_unique<CheckpointRun>(kind, 1);
-  run->train(0, 2);
-  save_checkpoint(path, run->net, run->optimizer.get(), {2, run->losses.size()});
+  run->train(0, 2, 4);
+  save_checkpoint(path, run->net, run->optimizer.get(), {2, run->losses.size(), {}});
   return run;
 }
 
 // A fresh run with its own weights and generator, one epoch in (so its optimizer has state).
 std::unique_ptr<CheckpointRun> other_run(const std::string& kind) {
   auto run = std::make_unique<CheckpointRun>(kind, 99);
-  run->train(0, 1);
+  run->train(0, 1, 4);
   return run;
 }
 
@@ -246,9 +246,9 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_checkpoint_loadabl
   const pid_t pid = ::fork();
   BOOST_TEST_REQUIRE(pid >= 0);
   if (pid == 0) {
-    saved->train(2, 3);
+    saved->train(2, 3, 4);
     ::setenv("SLOPE_TEST_PAUSE_WRITE", marker.c_str(), 1);
-    save_checkpoint(path, saved->net, saved->optimizer.get(), {3, saved->losses.size()});
+    save_checkpoint(path, saved->net, saved->optimizer.get(), {3, saved->losses.size(), {}});
     ::_exit(0);  // not reached: the write pauses until the kill
   }
   for (int i = 0; i < 6000 && !std::filesystem::exists(marker); ++i)

@@ -49,22 +49,29 @@ struct CheckpointRun {
         data.size());
   }
 
-  /// Trains epochs [first, last): what an uninterrupted run does in those epochs.
-  void train(std::size_t first, std::size_t last) {
+  /// Trains epochs [first, stop) of a run planned for `total` epochs (an interrupted run stops
+  /// early), with `more` callbacks after the one recording losses.
+  void train(std::size_t first, std::size_t stop, std::size_t total,
+             std::vector<Callback*> more = {}) {
     struct Record : Callback {
-      std::vector<double>* out;
-      explicit Record(std::vector<double>* o) : out(o) {}
+      CheckpointRun* run;
+      std::size_t stop;
+      Record(CheckpointRun* r, std::size_t s) : run(r), stop(s) {}
       bool on_step(const TrainState& s) override {
-        out->push_back(s.loss);
+        run->losses.push_back(s.loss);
         return false;
       }
-    } record(&losses);
+      bool on_epoch_end(const TrainState& s, Metrics& /*log*/) override {
+        return s.epoch + 1 >= stop;
+      }
+    } record(this, stop);
     FitOptions o;
     o.batch_size = 16;
     o.seed = 11;
-    o.epochs = last;
+    o.epochs = total;
     o.initial_epoch = first;
-    fit(*optimizer, f, o, record);
+    more.push_back(&record);  // last: its stop comes after the others' epoch ends
+    fit(*optimizer, f, o, more);
   }
 };
 
