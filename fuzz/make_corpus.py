@@ -1,5 +1,6 @@
 # Makes the seed corpora: run from fuzz/corpus with /usr/bin/python3 (Debian python3-numpy).
-# Tiny files only: valid IDX raw and gzip, a few broken ones; valid and cut .npy files.
+# Tiny files only: valid IDX raw and gzip, a few broken ones; valid and cut .npy files; .npz
+# archives (numpy.savez and savez_compressed), cut and corrupted ones.
 import gzip, struct, numpy as np, io
 def idx(magic, dims, data):
     return struct.pack('>I', magic) + b''.join(struct.pack('>I', d) for d in dims) + bytes(data)
@@ -40,3 +41,19 @@ nf = {
 }
 for n, b in nf.items():
     open('npy/' + n, 'wb').write(b)
+def npz(writer, **arrays):
+    f = io.BytesIO(); writer(f, **arrays); return f.getvalue()
+w = {'0.weight': np.arange(6, dtype=np.float32).reshape(2, 3), '0.bias': np.float32([0.5, -1, 2]),
+     'state/epoch': np.array([3.0]), 'state/iteration': np.array([12.0])}
+good = npz(np.savez, **w)
+cf = {
+ 'savez.npz': good,
+ 'savez_compressed.npz': npz(np.savez_compressed, **w),
+ 'one_scalar.npz': npz(np.savez, s=np.float64(2.5)),
+ 'empty_archive.npz': npz(np.savez),
+ 'bad_truncated.npz': good[:-40],
+ 'bad_crc.npz': good[:100] + bytes([good[100] ^ 1]) + good[101:],
+ 'bad_int32.npz': npz(np.savez, i=np.arange(3, dtype=np.int32)),
+}
+for n, b in cf.items():
+    open('checkpoint/' + n, 'wb').write(b)

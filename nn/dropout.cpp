@@ -43,7 +43,9 @@ void Dropout::set_rng_state(const std::string& state) {
   std::istringstream in(state);
   std::mt19937_64 rng;
   in >> rng;
-  if (in.fail()) throw ValueError("Dropout: set_rng_state was given text that is not a state");
+  if (!in.fail() && !in.eof()) in >> std::ws;  // trailing text is not a state either
+  if (in.fail() || !in.eof())
+    throw ValueError("Dropout: set_rng_state was given text that is not a state");
   rng_ = rng;
 }
 

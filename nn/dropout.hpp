@@ -21,9 +21,9 @@ class Dropout : public Module {
   std::string describe() const override;
   double p() const { return p_; }
   /// The mask generator's state as text (std::mt19937_64's stream form), for checkpoints.
-  std::string rng_state() const;
+  std::string rng_state() const override;
   /// Throws ValueError when `state` is not a generator state.
-  void set_rng_state(const std::string& state);
+  void set_rng_state(const std::string& state) override;
 
  private:
   double p_;

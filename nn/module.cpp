@@ -59,4 +59,45 @@ void Module::zero_grad() {
   for (auto& [name, p] : named_parameters()) p.zero_grad();
 }
 
+void Module::collect_rng(const std::string& path,
+                         std::vector<std::pair<std::string, std::string>>& out) const {
+  if (std::string state = rng_state(); !state.empty()) out.emplace_back(path, std::move(state));
+  for (const auto& [name, child] : children_)
+    child->collect_rng(path.empty() ? name : path + "." + name, out);
+}
+
+std::vector<std::pair<std::string, std::string>> Module::named_rng_states() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  collect_rng("", out);
+  return out;
+}
+
+void Module::set_named_rng_state(const std::string& path, const std::string& state) {
+  Module* m = this;
+  std::size_t at = 0;
+  while (at < path.size()) {  // walks "encoder.1" child by child
+    std::size_t end = path.find('.', at);
+    if (end == std::string::npos) end = path.size();
+    const std::string name = path.substr(at, end - at);
+    Module* next = nullptr;
+    for (const auto& [n, child] : m->children_)
+      if (n == name) next = child.get();
+    if (!next)
+      throw ValueError(fmt::format("{}: set_named_rng_state: no module at '{}'", describe(), path));
+    m = next;
+    at = end + 1;
+  }
+  if (m->rng_state().empty())
+    throw ValueError(
+        fmt::format("{}: set_named_rng_state: the module at '{}' ({}) has no random "
+                    "generator",
+                    describe(), path, m->describe()));
+  m->set_rng_state(state);
+}
+
+void Module::set_rng_state(const std::string& /*state*/) {
+  throw ValueError(
+      fmt::format("{}: set_rng_state: this module has no random generator", describe()));
+}
+
 }  // namespace slope::nn

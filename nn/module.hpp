@@ -43,6 +43,18 @@ class Module {
   /// Forgets every parameter's gradient.
   void zero_grad();
 
+  /// The states of every random generator in this module and its children (Dropout's masks),
+  /// depth first, each named by the module's path ("2", "encoder.1"; "" for this module itself).
+  /// A checkpoint saves them so that a resumed run draws the masks it would have drawn.
+  std::vector<std::pair<std::string, std::string>> named_rng_states() const;
+  /// Sets the generator state of the module at `path` (a name named_rng_states() gives). Throws
+  /// ValueError naming the path when no module there has a generator or the state is not one.
+  void set_named_rng_state(const std::string& path, const std::string& state);
+  /// This module's own generator state as text; empty when it has no generator (the default).
+  virtual std::string rng_state() const { return {}; }
+  /// Sets this module's own generator state. Throws ValueError: by default there is none.
+  virtual void set_rng_state(const std::string& state);
+
  protected:
   /// Adds a parameter (a leaf that requires a gradient) under `name`; returns it. Throws
   /// ValueError naming the module when the name is empty, has a '.', or is taken.
@@ -57,6 +69,8 @@ class Module {
  private:
   void check_name(const std::string& name) const;
   void collect(const std::string& prefix, std::vector<NamedParameter>& out) const;
+  void collect_rng(const std::string& path,
+                   std::vector<std::pair<std::string, std::string>>& out) const;
 
   std::vector<NamedParameter> parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;

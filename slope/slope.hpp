@@ -2,6 +2,11 @@
 // The one header users include.
 #pragma once
 
+#include <slope/checkpoint/atomic_file.hpp>
+#include <slope/checkpoint/checkpoint.hpp>
+#include <slope/checkpoint/checkpoint_callback.hpp>
+#include <slope/checkpoint/npz.hpp>
+#include <slope/checkpoint/zip.hpp>
 #include <slope/data/data.hpp>
 #include <slope/gradcheck/gradcheck.hpp>
 #include <slope/graph/anomaly.hpp>
