@@ -19,8 +19,8 @@
 // default); a run whose loss or gradient stops being finite (too large a step) ends there and the
 // page says so. Still pictures of the final regions (default loss, step size and lambda, one per
 // data set and model) go to DIR/toy2d_<data>_<model>.svg. The program prints the page's size and
-// run count and ends with `default run: final loss 0.XXXXXX`, the loss the page shows for the
-// default run at its last step.
+// run count and ends with `default run (<setting>): <N> points, final loss 0.XXXXXX`: the points
+// and the loss the page shows for the default run at its last step.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -107,6 +107,10 @@ std::vector<Toy> make_toys(const Args& a) {
   }
   for (Toy& t : toys) fit_box(t);
   return toys;
+}
+
+const Toy& toy_named(const std::vector<Toy>& toys, const std::string& name) {
+  return *std::find_if(toys.begin(), toys.end(), [&](const Toy& t) { return t.name == name; });
 }
 
 struct Axes {
@@ -433,8 +437,7 @@ int run_main(const Args& a) {
   std::vector<std::string> stills;
   for (const Run& r : runs)
     if (r.s.loss == chosen.loss && r.s.step == chosen.step && r.s.reg == chosen.reg) {
-      const Toy& t =
-          *std::find_if(toys.begin(), toys.end(), [&](const Toy& x) { return x.name == r.s.data; });
+      const Toy& t = toy_named(toys, r.s.data);
       const auto path = out / fmt::format("toy2d_{}_{}.svg", r.s.data, r.s.model);
       save_still(t, r, path.string());
       stills.push_back(path.string());
@@ -454,7 +457,8 @@ int run_main(const Args& a) {
   fmt::print("page: {} ({:.2f} MB)\n", std::filesystem::absolute(html_path).string(),
              static_cast<double>(html.size()) / 1e6);
   for (const auto& s : stills) fmt::print("still: {}\n", std::filesystem::absolute(s).string());
-  fmt::print("default run ({}): final loss {}\n", chosen.key(), loss_text(default_run->final()));
+  fmt::print("default run ({}): {} points, final loss {}\n", chosen.key(),
+             toy_named(toys, chosen.data).d.size(), loss_text(default_run->final()));
   return a.quick && rose > 0 ? 1 : 0;
 }
 
