@@ -8,7 +8,9 @@
 //   (linear: scores = x W + b; two-layer: 2-32-C with ReLU), the loss (multiclass SVM or
 //   softmax), the step size and the L2 strength lambda (in lambda * sum W^2, over every weight
 //   matrix, not the biases). A new setting shows its run at the last step.
-// - play replays the run (press again to pause); the slider scrubs through the kept steps.
+// - play replays the run (press again to pause); the slider scrubs through the kept steps. A link
+//   may name a setting and a kept frame: toy2d.html#data=moons&model=two-layer&loss=svm&frame=0
+//   (keys data, model, loss, step, reg as the menus spell their values; frame counts kept frames).
 // - Left: the points, the decision regions (the predicted class on a 40 x 40 grid of the box)
 //   and, for the linear model, each class's zero-score line w0 x + w1 y + b = 0 in its colour
 //   (the class's score grows on the side its region lies, as far as the other classes allow).
@@ -391,10 +393,13 @@ void save_still(const Toy& t, const Run& r, const std::string& path) {
     svg.circle(px(x[2 * i]), py(x[2 * i + 1]), t.d.size() > 50 ? 3.5 : 6,
                viz::fill(kColours[t.d.y[i]]).with_stroke("#000"));
   svg.rect(margin, margin, size, size, viz::stroke("#999"));
+  svg.text(margin + 4, margin + 14,
+           fmt::format("{}, {}, {}, step size {:g}, lambda {:g}", t.name, r.s.model, r.s.loss,
+                       r.s.step, r.s.reg),
+           11);
   svg.text(
-      margin + 4, margin + 14,
-      fmt::format("{} {} {}, step {:g}, lambda {:g}: step {}, loss {}, accuracy {:.3f}", t.name,
-                  r.s.model, r.s.loss, r.s.step, r.s.reg, f.step, loss_text(r.final()), f.accuracy),
+      margin + 4, margin + 28,
+      fmt::format("step {}: loss {}, accuracy {:.3f}", f.step, loss_text(r.final()), f.accuracy),
       11);
   svg.save(path);
 }

@@ -65,6 +65,27 @@ if(NOT step MATCHES "^step ([0-9]+) / ([0-9]+)$" OR NOT CMAKE_MATCH_1 EQUAL CMAK
   message(FATAL_ERROR "toy2d_browser: the page opens at '${step}', not at the last step")
 endif()
 
+# A link to another run's first frame (the two-layer net, whose weights are not listed): the
+# page switches to it and shows the loss toy2d printed for that run's step 0.
+if(NOT printed MATCHES "spiral +two-layer +softmax +loss +([0-9.]+) ->")
+  message(FATAL_ERROR "toy2d_browser: toy2d printed no line for spiral two-layer softmax")
+endif()
+set(initial ${CMAKE_MATCH_1})
+execute_process(COMMAND ${browser} --dump-dom "file://${page}#model=two-layer&frame=0"
+  RESULT_VARIABLE status OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 90)
+file(WRITE ${WORK}/dom_two_layer.html "${dom}")
+string(REGEX MATCH "<span id=\"loss-value\">([^<]*)</span>" ignored "${dom}")
+set(shown ${CMAKE_MATCH_1})
+string(REGEX MATCH "id=\"step-value\">([^<]*)<" ignored "${dom}")
+set(step ${CMAKE_MATCH_1})
+message("toy2d_browser: #model=two-layer&frame=0: loss shown '${shown}' at '${step}' "
+        "(toy2d: ${initial} at step 0)")
+if(NOT status EQUAL 0 OR NOT shown STREQUAL initial OR NOT step MATCHES "^step 0 / "
+   OR dom MATCHES "class=\"zero-line\"" OR NOT dom MATCHES "<table id=\"params\"></table>")
+  message(FATAL_ERROR "toy2d_browser: the link to the two-layer net's step 0 shows the wrong run "
+    "(${WORK}/dom_two_layer.html)")
+endif()
+
 set(shot ${WORK}/toy2d.png)
 execute_process(COMMAND ${browser} --screenshot=${shot} --window-size=1100,800 --hide-scrollbars
   file://${page} RESULT_VARIABLE status OUTPUT_QUIET ERROR_QUIET TIMEOUT 90)
