@@ -33,23 +33,30 @@ endif()
 # Chromium as root needs --no-sandbox; a private profile keeps it from the user's.
 set(browser ${CHROMIUM} --headless --no-sandbox --disable-gpu --disable-extensions
   --no-first-run --user-data-dir=${WORK}/profile)
-execute_process(COMMAND ${browser} --dump-dom file://${page} RESULT_VARIABLE status
-  OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 90)
-if(NOT status EQUAL 0)
-  message(FATAL_ERROR "toy2d_browser: chromium --dump-dom exited '${status}'")
-endif()
-file(WRITE ${WORK}/dom.html "${dom}")
 
+# The DOM of the page at `url` after its script ran, saved as ${WORK}/<name>.html; sets dom,
+# shown (the loss displayed) and step (the step readout) in the caller.
+function(dump_dom url name)
+  execute_process(COMMAND ${browser} --dump-dom ${url} RESULT_VARIABLE status
+    OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 90)
+  file(WRITE ${WORK}/${name}.html "${dom}")
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "toy2d_browser: chromium --dump-dom ${url} exited '${status}'")
+  endif()
+  if(NOT dom MATCHES "<span id=\"loss-value\">([^<]*)</span>")
+    message(FATAL_ERROR "toy2d_browser: no loss shown (no span loss-value in ${WORK}/${name}.html)")
+  endif()
+  set(shown ${CMAKE_MATCH_1} PARENT_SCOPE)
+  string(REGEX MATCH "id=\"step-value\">([^<]*)<" ignored "${dom}")
+  set(step ${CMAKE_MATCH_1} PARENT_SCOPE)
+  set(dom "${dom}" PARENT_SCOPE)
+endfunction()
+
+dump_dom(file://${page} dom)
 string(REGEX MATCHALL "<circle class=\"point\"" drawn "${dom}")
 list(LENGTH drawn drawn)
 string(REGEX MATCHALL "<rect class=\"region\"" regions "${dom}")
 list(LENGTH regions regions)
-if(NOT dom MATCHES "<span id=\"loss-value\">([^<]*)</span>")
-  message(FATAL_ERROR "toy2d_browser: no loss shown (no span loss-value in ${WORK}/dom.html)")
-endif()
-set(shown ${CMAKE_MATCH_1})
-string(REGEX MATCH "id=\"step-value\">([^<]*)<" step "${dom}")
-set(step ${CMAKE_MATCH_1})
 message("toy2d_browser: default run ${setting}: ${drawn} points drawn (toy2d: ${points}), "
         "${regions} region rectangles, loss shown ${shown} at '${step}' (toy2d: ${loss})")
 if(NOT drawn EQUAL points)
@@ -71,16 +78,10 @@ if(NOT printed MATCHES "spiral +two-layer +softmax +loss +([0-9.]+) ->")
   message(FATAL_ERROR "toy2d_browser: toy2d printed no line for spiral two-layer softmax")
 endif()
 set(initial ${CMAKE_MATCH_1})
-execute_process(COMMAND ${browser} --dump-dom "file://${page}#model=two-layer&frame=0"
-  RESULT_VARIABLE status OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 90)
-file(WRITE ${WORK}/dom_two_layer.html "${dom}")
-string(REGEX MATCH "<span id=\"loss-value\">([^<]*)</span>" ignored "${dom}")
-set(shown ${CMAKE_MATCH_1})
-string(REGEX MATCH "id=\"step-value\">([^<]*)<" ignored "${dom}")
-set(step ${CMAKE_MATCH_1})
+dump_dom("file://${page}#model=two-layer&frame=0" dom_two_layer)
 message("toy2d_browser: #model=two-layer&frame=0: loss shown '${shown}' at '${step}' "
         "(toy2d: ${initial} at step 0)")
-if(NOT status EQUAL 0 OR NOT shown STREQUAL initial OR NOT step MATCHES "^step 0 / "
+if(NOT shown STREQUAL initial OR NOT step MATCHES "^step 0 / "
    OR dom MATCHES "class=\"zero-line\"" OR NOT dom MATCHES "<table id=\"params\"></table>")
   message(FATAL_ERROR "toy2d_browser: the link to the two-layer net's step 0 shows the wrong run "
     "(${WORK}/dom_two_layer.html)")
