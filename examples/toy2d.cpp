@@ -49,6 +49,8 @@ struct Args {
   std::size_t steps = 0;  // 0 (not accepted by --steps): 300, or 60 with --quick
   std::size_t every = 0;  // 0 (not accepted by --every): 10, or 5 with --quick
   std::size_t hidden = 32;
+  std::vector<double> step_sizes;  // empty: the grid's (see make_axes)
+  std::vector<double> lambdas;
   bool quick = false;
 };
 
@@ -68,6 +70,14 @@ void add_flags(CLI::App& app, Args& a) {
   app.add_option("--hidden", a.hidden, "hidden units of the two-layer net")
       ->check(at_least(1))
       ->capture_default_str();
+  app.add_option("--step-sizes", a.step_sizes,
+                 "the step sizes to try, comma-separated (default 0.01,0.1,0.3,1; --quick 1)")
+      ->delimiter(',')
+      ->check(positive());
+  app.add_option("--lambdas", a.lambdas,
+                 "the L2 strengths to try, comma-separated (default 0,0.001,0.01; --quick 0.001)")
+      ->delimiter(',')
+      ->check(non_negative());
   app.add_flag("--quick", a.quick,
                "two data sets, one step size and lambda, 60 steps (the test suite's run); exits "
                "non-zero when a run's loss did not fall");
@@ -122,22 +132,34 @@ struct Axes {
   std::vector<double> regs = {0.0, 0.001, 0.01};
 };
 
-Axes make_axes(bool quick) {
+Axes make_axes(const Args& a) {
   Axes x;
-  if (quick) {
+  if (a.quick) {
     x.steps = {1.0};
     x.regs = {0.001};
   }
+  if (!a.step_sizes.empty()) x.steps = a.step_sizes;
+  if (!a.lambdas.empty()) x.regs = a.lambdas;
   return x;
 }
 
 struct Setting {
-  std::string data = "spiral", model = "linear", loss = "softmax";
-  double step = 1.0, reg = 0.001;
+  std::string data, model, loss;
+  double step = 0, reg = 0;
   std::string key() const {
     return fmt::format("{}|{}|{}|{:g}|{:g}", data, model, loss, step, reg);
   }
 };
+
+// The run the page opens with and the program reports: the spiral, linear, softmax, step size 1,
+// lambda 0.001, or the grid's last step size and first lambda when those are not in it.
+Setting default_setting(const Axes& x) {
+  auto has = [](const std::vector<double>& v, double d) {
+    return std::find(v.begin(), v.end(), d) != v.end();
+  };
+  return {"spiral", "linear", "softmax", has(x.steps, 1.0) ? 1.0 : x.steps.back(),
+          has(x.regs, 0.001) ? 0.001 : x.regs.front()};
+}
 
 // ---- one run ----
 
@@ -217,19 +239,23 @@ Run train_run(const Toy& toy, const Setting& s, const Args& a, std::size_t steps
   gd.begin(f);
   const Batch all = whole_batch(toy.d.size());
 
+  // The picture of the parameters as they are now, before step t updates them.
+  auto capture = [&](std::size_t t) {
+    NoGradGuard no_grad;
+    Frame fr;
+    fr.step = t;
+    fr.regions = nn::argmax(net.forward(grid).value());
+    fr.accuracy = nn::accuracy(net.forward(x).value(), y);
+    if (linear) {
+      fr.w = values_of(f.params[0]);
+      fr.b = values_of(f.params[1]);
+    }
+    return fr;
+  };
   for (std::size_t t = 0; t <= steps; ++t) {
     const bool keep = t % every == 0 || t == steps;
     Frame fr;
-    if (keep) {
-      NoGradGuard no_grad;
-      fr.step = t;
-      fr.regions = nn::argmax(net.forward(grid).value());
-      fr.accuracy = nn::accuracy(net.forward(x).value(), y);
-      if (linear) {
-        fr.w = values_of(f.params[0]);
-        fr.b = values_of(f.params[1]);
-      }
-    }
+    if (keep) fr = capture(t);
     try {
       if (t < steps) {
         StepInfo info;
@@ -241,7 +267,10 @@ Run train_run(const Toy& toy, const Setting& s, const Args& a, std::size_t steps
         loss_value(f, all);
       }
     } catch (const NonFiniteError&) {
-      run.diverged = t;  // step t's loss or gradient is not finite: its frame is the last
+      // Step t's loss or gradient is not finite; the step wrote nothing, so the parameters are
+      // still step t's: its frame is the run's last.
+      run.diverged = t;
+      if (!keep) fr = capture(t);
     }
     run.data_loss.push_back(data_now);
     run.reg_loss.push_back(reg_now);
@@ -318,6 +347,7 @@ std::string json_toy(const Toy& t) {
 
 std::vector<std::string> number_names(const std::vector<double>& v) {
   std::vector<std::string> out;
+  out.reserve(v.size());
   for (double x : v) out.push_back(fmt::format("{:g}", x));
   return out;
 }
@@ -409,8 +439,8 @@ int run_main(const Args& a) {
   const std::size_t steps = a.steps ? a.steps : (a.quick ? 60 : 300);
   const std::size_t every = a.every ? a.every : (a.quick ? 5 : 10);
   const std::vector<Toy> toys = make_toys(a);
-  const Axes axes = make_axes(a.quick);
-  const Setting chosen;  // the run the page opens with and the program reports
+  const Axes axes = make_axes(a);
+  const Setting chosen = default_setting(axes);
 
   std::vector<Run> runs;
   for (const Toy& t : toys)
