@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Data sets: IDX files, Fashion-MNIST loading and splits, synthetic sets, a batch's rows, and the
-// one rule for falling back to synthetic data.
+// Data sets: IDX files, Fashion-MNIST loading and splits, synthetic sets (the 2-D toys too), a
+// batch's rows, and the one rule for falling back to synthetic data.
 #pragma once
 
 #include "batch.hpp"
@@ -9,3 +9,4 @@
 #include "npy.hpp"
 #include "source.hpp"
 #include "synthetic.hpp"
+#include "toy2d.hpp"
