@@ -29,4 +29,5 @@
 #include <slope/optim/schedule.hpp>
 #include <slope/optim/sgd.hpp>
 #include <slope/version.hpp>
+#include <slope/viz/png.hpp>
 #include <slope/viz/svg.hpp>
