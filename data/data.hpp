@@ -4,6 +4,7 @@
 #pragma once
 
 #include "batch.hpp"
+#include "cifar10.hpp"
 #include "dataset.hpp"
 #include "idx.hpp"
 #include "npy.hpp"
