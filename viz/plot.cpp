@@ -133,6 +133,9 @@ Svg line_chart(const std::vector<Series>& series, const ChartOptions& o) {
   svg.line(ml, mt + ph, ml + pw, mt + ph, axis_line);
   if (!o.x_label.empty()) svg.text(ml + pw / 2, o.height - 10, o.x_label, 12, "middle");
 
+  const double legend_x = ml + pw - 160;  // a box in the top right corner, over the grid
+  svg.rect(legend_x - 6, mt + 4, 164, 16 * static_cast<double>(series.size()) + 6,
+           fill("#ffffff").with_opacity(0.85));
   for (std::size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     const auto& py = s.right_axis ? py_right : py_left;
@@ -148,7 +151,7 @@ Svg line_chart(const std::vector<Series>& series, const ChartOptions& o) {
       svg.circle(points[0].first, points[0].second, 3, fill(colour).with(R"(class="series")"));
     else
       svg.polyline(points, line);
-    const double ly = mt + 14 + 16 * static_cast<double>(k), lx = ml + pw - 150;
+    const double ly = mt + 18 + 16 * static_cast<double>(k), lx = legend_x;
     svg.line(lx, ly - 4, lx + 20, ly - 4, stroke(colour, 2));
     svg.text(lx + 26, ly, s.name + (uses_right ? (s.right_axis ? " (right)" : " (left)") : ""), 11,
              "start", R"(class="legend")");
@@ -162,7 +165,7 @@ Svg confusion_heatmap(const std::vector<std::size_t>& counts, std::size_t classe
     throw ValueError(
         fmt::format("confusion_heatmap: {} classes need {} counts and {} names, got {} and {}",
                     classes, classes * classes, classes, counts.size(), names.size()));
-  const double cell = 44, ml = 110, mt = title.empty() ? 16 : 40, mb = 110, mr = 16;
+  const double cell = 44, ml = 110, mt = title.empty() ? 16 : 40, mb = 96, mr = 16;
   const double side = cell * static_cast<double>(classes);
   Svg svg(ml + side + mr, mt + side + mb);
   svg.rect(0, 0, svg.width(), svg.height(), fill("#ffffff"));
