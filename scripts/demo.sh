@@ -15,4 +15,4 @@ for arg in "$@"; do  # the pictures go to --out DIR when given
 done
 build/release/examples/linear_classifier "$@"
 echo "pictures:"
-for f in templates.png curves.svg confusion.svg; do echo "  $(realpath "$out/$f")"; done
+for f in templates.png curves.svg confusion.svg; do echo "  $(realpath -m "$out/$f")"; done
