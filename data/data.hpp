@@ -6,6 +6,7 @@
 #include "batch.hpp"
 #include "cifar10.hpp"
 #include "dataset.hpp"
+#include "hog.hpp"
 #include "idx.hpp"
 #include "npy.hpp"
 #include "source.hpp"
