@@ -43,17 +43,23 @@ struct Features {
 Tensor standardise(const Tensor& block, const Tensor& train_block) {
   const std::size_t n = train_block.shape()[0], d = train_block.shape()[1];
   std::vector<double> mean(d, 0.0);
-  const float* t = train_block.data<float>();
-  for (std::size_t i = 0; i < n * d; ++i) mean[i % d] += t[i];
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* row = train_block.data<float>() + i * d;
+    for (std::size_t j = 0; j < d; ++j) mean[j] += row[j];
+  }
   for (double& m : mean) m /= static_cast<double>(n);
   double sq = 0;
-  for (std::size_t i = 0; i < n * d; ++i) sq += (t[i] - mean[i % d]) * (t[i] - mean[i % d]);
-  const double rms = std::sqrt(sq / static_cast<double>(n * d)) + 1e-12;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* row = train_block.data<float>() + i * d;
+    for (std::size_t j = 0; j < d; ++j) sq += (row[j] - mean[j]) * (row[j] - mean[j]);
+  }
+  const double scale = 1 / (std::sqrt(sq / static_cast<double>(n * d)) + 1e-12);
   Tensor out = Tensor::zeros(block.shape(), Dtype::float32);
-  const float* b = block.data<float>();
-  float* o = out.data<float>();
-  for (std::size_t i = 0; i < block.size(); ++i)
-    o[i] = static_cast<float>((b[i] - mean[i % d]) / rms);
+  for (std::size_t i = 0; i < block.shape()[0]; ++i) {
+    const float* row = block.data<float>() + i * d;
+    float* o = out.data<float>() + i * d;
+    for (std::size_t j = 0; j < d; ++j) o[j] = static_cast<float>((row[j] - mean[j]) * scale);
+  }
   return out;
 }
 
