@@ -4,7 +4,9 @@
 #pragma once
 
 #include "batch.hpp"
+#include "cifar10.hpp"
 #include "dataset.hpp"
+#include "hog.hpp"
 #include "idx.hpp"
 #include "npy.hpp"
 #include "source.hpp"

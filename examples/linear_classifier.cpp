@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The headline example: SVM and softmax linear classifiers on Fashion-MNIST, trained by random
-// search, gradient descent, SGD or any other slope optimizer (one flag swaps them). It checks the
-// classifier's gradient first, trains with a progress bar, prints a table (optimizer, final loss,
-// train / validation / test accuracy, time), saves the loss history as CSV in --out, and ends with
-// `test accuracy: 0.XXXX`. Hyperparameters were chosen on the validation split, never on the test
-// set. Run with --help for the options.
+// The headline example: SVM and softmax linear classifiers on Fashion-MNIST (or CIFAR-10), trained
+// by random search, gradient descent, SGD or any other slope optimizer (one flag swaps them). It
+// checks the classifier's gradient first, trains with a progress bar, prints a table, writes the
+// loss history (CSV), the learned templates (PNG), the training curves and the confusion matrix
+// (SVG) in --out, and ends with `test accuracy: 0.XXXX`. Hyperparameters were chosen on the
+// validation split, never on the test set. Run with --help for the options.
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <numeric>
@@ -25,24 +23,21 @@ namespace {
 using namespace slope;
 
 struct Args {
-  std::string loss = "softmax";
-  std::string optimizer = "sgd";
+  std::string loss = "softmax", optimizer = "sgd", data_set = "fashion-mnist";
   std::size_t epochs = 0;  // 0 (not a value --epochs accepts): the optimizer's default
   std::size_t batch = 128;
-  double lr = 0;         // 0 (not accepted by --lr): the default
-  double reg = -1;       // < 0 (not accepted by --reg): the default
-  double momentum = -1;  // < 0 (not accepted by --momentum): the default
-  bool bias_trick = false;
+  double lr = 0, reg = -1, momentum = -1;  // 0 / < 0 (values the flags refuse): the defaults
+  bool bias_trick = false, quick = false, compare = false;
   std::uint64_t seed = 0;
-  std::string data = kFashionMnistDir;
-  std::string out = examples::kDefaultOutDir;
-  bool quick = false;
-  bool compare = false;
+  std::string data = kFashionMnistDir, out = examples::kDefaultOutDir;
 };
 
 const std::vector<std::string> kOptimizers = {
     "sgd",     "sgd_plain", "nesterov", "gd",   "random_search", "random_local_search",
     "adagrad", "rmsprop",   "adam",     "lbfgs"};
+const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                                "Bag",         "Ankle boot"};
 
 void add_flags(CLI::App& app, Args& a) {
   using namespace slope::cli;
@@ -69,10 +64,14 @@ void add_flags(CLI::App& app, Args& a) {
   app.add_option("--seed", a.seed, "seed for the split, the initial W, the batches and the draws")
       ->check(at_least(0))
       ->capture_default_str();
-  app.add_option("--data", a.data, "the directory of Fashion-MNIST's IDX files")
+  app.add_option("--data-set", a.data_set, "fashion-mnist, or cifar10 (its binary batches)")
+      ->check(CLI::IsMember({"fashion-mnist", "cifar10"}))
+      ->capture_default_str();
+  app.add_option("--data", a.data, "the data set's directory (Fashion-MNIST's IDX files)")
       ->capture_default_str();
   app.add_option("--out", a.out,
-                 "directory for the loss histories (linear_classifier_<loss>_<optimizer>.csv)")
+                 "directory for the loss histories (linear_classifier_<loss>_<optimizer>.csv) "
+                 "and the pictures (templates.png, curves.svg, confusion.svg)")
       ->capture_default_str();
   app.add_flag("--quick", a.quick,
                "a small subset and few steps (the test suite's run; synthetic data when "
@@ -84,9 +83,8 @@ void add_flags(CLI::App& app, Args& a) {
 
 // ---- data ----
 
-// One split held as a constant Variable (made once: a Variable copies nothing more per step).
-struct Split {
-  Variable x;  // float32 [N, D]
+struct Split {  // one split held as a constant Variable, made once
+  Variable x;   // float32 [N, D]
   Labels y;
   std::size_t size() const { return y.size(); }
 };
@@ -94,12 +92,11 @@ struct Split {
 struct Data {
   Split train, val, test;
   std::string source;
+  std::size_t side = 28, channels = 1;  // the images' shape, for the templates
+  std::vector<std::string> names = kFashionNames;
 };
 
-Split to_split(Dataset d) { return {Variable(std::move(d.x)), std::move(d.y)}; }
-
-// The first n rows of a split.
-Split head(const Split& s, std::size_t n) {
+Split head(const Split& s, std::size_t n) {  // the first n rows
   std::vector<std::size_t> rows(n);
   std::iota(rows.begin(), rows.end(), 0);
   RowGather gather(s.x, s.y);
@@ -109,38 +106,38 @@ Split head(const Split& s, std::size_t n) {
 Data load_data(const Args& a) {
   const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 1000 : 0;
   const std::size_t n_validation = a.quick ? 500 : 5000;
-  TrainTest tt;
-  TrainValidation tv;  // validation rows come out of the training set; test is only evaluated
+  TrainValidationTest d;  // validation rows come out of the training set; test is only evaluated
   Data out;
-  const DataSource source = choose_data_source(a.data, a.quick);
-  if (source.synthetic) {
+  if (a.data_set == "cifar10") {
+    TrainTest tt = load_cifar10(a.data, max_train, max_test);
+    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
+    d = {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
+    out.source = fmt::format("CIFAR-10 from {}", a.data);
+    out.side = kCifar10Side;
+    out.channels = 3;
+    out.names = cifar10_class_names();
+  } else if (const DataSource source = choose_data_source(a.data, a.quick); source.synthetic) {
     fmt::print("{}\n      (10 Gaussian blobs)\n", source.note);
-    tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
-    tv = split_validation(tt.train, n_validation, a.seed);
+    TrainTest tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
+    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
+    d = {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
     out.source = "synthetic data";
   } else {
-    TrainValidationTest tvt =
-        load_fashion_mnist_split(a.data, n_validation, a.seed, max_train, max_test);
-    tv = {std::move(tvt.train), std::move(tvt.validation)};
-    tt.test = std::move(tvt.test);
+    d = load_fashion_mnist_split(a.data, n_validation, a.seed, max_train, max_test);
     out.source = fmt::format("Fashion-MNIST from {}", a.data);
   }
-  const Tensor mean = mean_image(tv.train);  // from the training rows only, applied to all
-  subtract_mean(tv.train, mean);
-  subtract_mean(tv.validation, mean);
-  subtract_mean(tt.test, mean);
-  if (a.bias_trick) {
-    tv.train = with_bias_column(tv.train);
-    tv.validation = with_bias_column(tv.validation);
-    tt.test = with_bias_column(tt.test);
+  const Tensor mean = mean_image(d.train);  // from the training rows only, applied to all
+  for (Dataset* s : {&d.train, &d.validation, &d.test}) {
+    subtract_mean(*s, mean);
+    if (a.bias_trick) *s = with_bias_column(*s);
   }
-  out.train = to_split(std::move(tv.train));
-  out.val = to_split(std::move(tv.validation));
-  out.test = to_split(std::move(tt.test));
+  out.train = {Variable(std::move(d.train.x)), std::move(d.train.y)};
+  out.val = {Variable(std::move(d.validation.x)), std::move(d.validation.y)};
+  out.test = {Variable(std::move(d.test.x)), std::move(d.test.y)};
   return out;
 }
 
-// ---- the model ----
+// ---- the model: scores = x W + b, L = data loss + lambda * sum W^2 ----
 
 struct Model {
   Variable w;  // [D, C]
@@ -149,45 +146,34 @@ struct Model {
   std::vector<Variable> params() const {
     return bias_trick ? std::vector<Variable>{w} : std::vector<Variable>{w, b};
   }
+  Variable scores(const Variable& x) const { return bias_trick ? matmul(x, w) : linear(x, w, b); }
 };
 
-Model make_model(std::size_t dim, std::size_t classes, bool bias_trick, std::uint64_t seed,
-                 Dtype dtype = Dtype::float32, double scale = 1e-3) {
-  return {Variable(randn({dim, classes}, seed, dtype, scale), true),
-          Variable(Tensor::zeros({classes}, dtype), true), bias_trick};
+Model make_model(std::size_t dim, bool bias_trick, std::uint64_t seed, Dtype dtype = Dtype::float32,
+                 double scale = 1e-3) {
+  return {Variable(randn({dim, 10}, seed, dtype, scale), true),
+          Variable(Tensor::zeros({10}, dtype), true), bias_trick};
 }
 
-Variable scores(const Model& m, const Variable& x) {
-  return m.bias_trick ? matmul(x, m.w) : linear(x, m.w, m.b);  // [N, D] x [D, C] -> [N, C]
+Variable data_loss(const std::string& loss, const Variable& scores, const Labels& y) {
+  return loss == "svm" ? multiclass_svm(scores, y) : softmax_cross_entropy(scores, y);
 }
 
-// L = data loss (mean over the batch) + lambda * sum W^2.
 Variable objective(const std::string& loss, double reg, const Model& m, const Variable& x,
                    const Labels& y) {
-  const Variable s = scores(m, x);
-  const Variable data = loss == "svm" ? multiclass_svm(s, y) : softmax_cross_entropy(s, y);
+  const Variable data = data_loss(loss, m.scores(x), y);
   return reg > 0 ? data + l2(m.w, reg) : data;
 }
 
 struct Eval {
-  double loss = 0;
-  double accuracy = 0;
+  double loss = 0, accuracy = 0;
 };
 
-Eval evaluate(const Args& a, double reg, const Model& m, const Split& s) {
+Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& s) {
   NoGradGuard no_grad;
-  const Variable sc = scores(m, s.x);
-  const std::size_t n = s.size(), c = sc.shape()[1];
-  const float* p = sc.value().data<float>();
-  std::size_t right = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t best =
-        static_cast<std::size_t>(std::max_element(p + i * c, p + i * c + c) - (p + i * c));
-    right += static_cast<std::int64_t>(best) == s.y[i];
-  }
-  const Variable data = a.loss == "svm" ? multiclass_svm(sc, s.y) : softmax_cross_entropy(sc, s.y);
+  const Variable sc = m.scores(s.x);
   const double penalty = reg > 0 ? l2(m.w, reg).item() : 0.0;
-  return {data.item() + penalty, static_cast<double>(right) / static_cast<double>(n)};
+  return {data_loss(loss, sc, s.y).item() + penalty, nn::accuracy(sc.value(), s.y)};
 }
 
 // ---- optimizers and their defaults ----
@@ -204,129 +190,103 @@ Eval evaluate(const Args& a, double reg, const Model& m, const Split& s) {
 struct Setup {
   std::unique_ptr<Optimizer> optimizer;
   std::size_t epochs = 0;
-  double reg = 0;
   std::string describe;
 };
 
 Setup make_setup(const std::string& name, const Args& a) {
   const bool svm = a.loss == "svm";
-  Setup s;
-  s.reg = a.reg >= 0 ? a.reg : (svm ? 1e-3 : 1e-4);
-  auto lr_or = [&](double d) { return a.lr > 0 ? a.lr : d; };
-  auto epochs_or = [&](std::size_t d, std::size_t quick) {
+  const double lr_given = a.lr, momentum = a.momentum >= 0 ? a.momentum : 0.9;
+  auto lr = [&](double d) { return lr_given > 0 ? lr_given : d; };
+  auto epochs = [&](std::size_t d, std::size_t quick) {
     return a.epochs > 0 ? a.epochs : (a.quick ? quick : d);
   };
-  auto momentum_or = [&](double d) { return a.momentum >= 0 ? a.momentum : d; };
+  // A gradient method's options: its step size, and the cosine schedule when asked.
+  auto gradient = [&](auto o, double step, bool cosine) {
+    o.step_size = lr(step);
+    if (cosine) o.schedule = Schedule::cosine();
+    return o;
+  };
+  auto batched = [&](const GradientOptions& o, bool cosine) {
+    return fmt::format("lr {:g}, {}batch {}", o.step_size,
+                       cosine ? o.schedule.describe() + ", " : "", a.batch);
+  };
   if (name == "sgd" || name == "nesterov" || name == "sgd_plain") {
-    SgdOptions o;
     const bool plain = name == "sgd_plain";
-    o.step_size = lr_or(plain ? 0.2 : (svm ? 0.02 : 0.05));
-    o.momentum = momentum_or(plain ? 0.0 : 0.9);
+    SgdOptions o = gradient(SgdOptions(), plain ? 0.2 : (svm ? 0.02 : 0.05), !plain);
+    o.momentum = a.momentum >= 0 ? a.momentum : (plain ? 0.0 : 0.9);
     o.nesterov = name == "nesterov";
-    if (!plain) o.schedule = Schedule::cosine();
-    s.optimizer = std::make_unique<Sgd>(o);
-    s.epochs = epochs_or(plain ? 5 : (svm ? 30 : 20), 3);
-    s.describe =
-        fmt::format("{}lr {:g}, momentum {:g}, {}, batch {}", o.nesterov ? "Nesterov, " : "",
-                    o.step_size, o.momentum, o.schedule.describe(), a.batch);
-  } else if (name == "gd") {
-    SgdOptions o;
-    o.step_size = lr_or(svm ? 0.5 : 1.0);
-    o.momentum = momentum_or(0.9);
-    s.optimizer = std::make_unique<GradientDescent>(o);
-    s.epochs = epochs_or(100, 20);
-    s.describe = fmt::format("lr {:g}, momentum {:g}, full batch", o.step_size, o.momentum);
-  } else if (name == "random_search") {
-    RandomSearchOptions o;
-    o.scale = lr_or(0.3);
-    o.seed = a.seed;
-    s.optimizer = std::make_unique<RandomSearch>(o);
-    s.epochs = epochs_or(1000, 50);
-    s.describe = fmt::format("W ~ {:g} N(0, 1)", o.scale);
-  } else if (name == "random_local_search") {
-    RandomLocalSearchOptions o;
-    o.step_size = lr_or(1e-3);
-    o.seed = a.seed;
-    s.optimizer = std::make_unique<RandomLocalSearch>(o);
-    s.epochs = epochs_or(1000, 50);
-    s.describe = fmt::format("sigma {:g}", o.step_size);
-  } else if (name == "adagrad") {
-    AdaGradOptions o;
-    o.step_size = lr_or(0.03);
-    s.optimizer = std::make_unique<AdaGrad>(o);
-    s.epochs = epochs_or(20, 3);
-    s.describe = fmt::format("lr {:g}, batch {}", o.step_size, a.batch);
-  } else if (name == "rmsprop") {
-    RMSPropOptions o;
-    o.step_size = lr_or(1e-3);
-    o.schedule = Schedule::cosine();
-    s.optimizer = std::make_unique<RMSProp>(o);
-    s.epochs = epochs_or(20, 3);
-    s.describe = fmt::format("lr {:g}, {}, batch {}", o.step_size, o.schedule.describe(), a.batch);
-  } else if (name == "adam") {
-    AdamOptions o;
-    o.step_size = lr_or(1e-3);
-    o.schedule = Schedule::cosine();
-    s.optimizer = std::make_unique<Adam>(o);
-    s.epochs = epochs_or(20, 3);
-    s.describe = fmt::format("lr {:g}, {}, batch {}", o.step_size, o.schedule.describe(), a.batch);
-  } else {  // lbfgs
-    s.optimizer = std::make_unique<Lbfgs>();
-    s.epochs = epochs_or(50, 15);
-    s.describe = "memory 10, full batch";
+    return {std::make_unique<Sgd>(o), epochs(plain ? 5 : (svm ? 30 : 20), 3),
+            fmt::format("{}lr {:g}, momentum {:g}, {}, batch {}", o.nesterov ? "Nesterov, " : "",
+                        o.step_size, o.momentum, o.schedule.describe(), a.batch)};
   }
-  return s;
+  if (name == "gd") {
+    SgdOptions o = gradient(SgdOptions(), svm ? 0.5 : 1.0, false);
+    o.momentum = momentum;
+    return {std::make_unique<GradientDescent>(o), epochs(100, 20),
+            fmt::format("lr {:g}, momentum {:g}, full batch", o.step_size, o.momentum)};
+  }
+  if (name == "random_search") {
+    RandomSearchOptions o;
+    o.scale = lr(0.3);
+    o.seed = a.seed;
+    return {std::make_unique<RandomSearch>(o), epochs(1000, 50),
+            fmt::format("W ~ {:g} N(0, 1)", o.scale)};
+  }
+  if (name == "random_local_search") {
+    RandomLocalSearchOptions o;
+    o.step_size = lr(1e-3);
+    o.seed = a.seed;
+    return {std::make_unique<RandomLocalSearch>(o), epochs(1000, 50),
+            fmt::format("sigma {:g}", o.step_size)};
+  }
+  if (name == "adagrad") {
+    const AdaGradOptions o = gradient(AdaGradOptions(), 0.03, false);
+    return {std::make_unique<AdaGrad>(o), epochs(20, 3), batched(o, false)};
+  }
+  if (name == "rmsprop") {
+    const RMSPropOptions o = gradient(RMSPropOptions(), 1e-3, true);
+    return {std::make_unique<RMSProp>(o), epochs(20, 3), batched(o, true)};
+  }
+  if (name == "adam") {
+    const AdamOptions o = gradient(AdamOptions(), 1e-3, true);
+    return {std::make_unique<Adam>(o), epochs(20, 3), batched(o, true)};
+  }
+  return {std::make_unique<Lbfgs>(), epochs(50, 15), "memory 10, full batch"};  // lbfgs
 }
 
+// ---- training ----
+
 struct Run {
-  std::string name;
-  std::string describe;
-  double initial_loss = 0;
+  std::string name, describe, csv;
+  Model model;
+  double initial_loss = 0, seconds = 0;
   Eval train, val, test;
-  double seconds = 0;
-  std::size_t steps = 0;
-  std::string csv;
+  std::vector<Metrics> history;
   bool gradient_free = false;
 };
 
-bool same_values(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].size() != b[i].size() ||
-        !std::equal(a[i].data<float>(), a[i].data<float>() + a[i].size(), b[i].data<float>()))
-      return false;
-  return true;
-}
-
-Run train(const std::string& name, const Args& a, const Data& d) {
+Run train(const std::string& name, const Args& a, double reg, const Data& d) {
   Setup setup = make_setup(name, a);
   Run r;
   r.name = name;
   r.describe = setup.describe;
+  r.model = make_model(d.train.x.shape()[1], a.bias_trick, a.seed + 1);
   r.gradient_free = name == "random_search" || name == "random_local_search";
-  const std::size_t dim = d.train.x.shape()[1];
-  Model m = make_model(dim, 10, a.bias_trick, a.seed + 1);
-  r.initial_loss = evaluate(a, setup.reg, m, d.train).loss;
-
+  const Model& m = r.model;
+  r.initial_loss = evaluate(a.loss, reg, m, d.train).loss;
   // A full-batch search evaluates the whole set per draw: 1,000 draws over 55,000 rows would take
   // about 20 s, so the random searches score their draws on the first 10,000 training rows.
-  const std::size_t search_rows = std::min<std::size_t>(d.train.size(), 10000);
-  Split search;
-  if (r.gradient_free && search_rows < d.train.size()) {
-    search = head(d.train, search_rows);
-    r.describe += fmt::format(", loss on {} train rows", search_rows);
-  }
-  const Split& fit_on = search.x.defined() ? search : d.train;
+  const bool cut = r.gradient_free && d.train.size() > 10000;
+  const Split fit_on = cut ? head(d.train, 10000) : d.train;
+  if (cut) r.describe += ", loss on 10000 train rows";
 
   RowGather gather(fit_on.x, fit_on.y);
-  Objective f;
-  f.params = m.params();
-  f.examples = fit_on.size();
-  f.loss = [&](const Batch& batch) {
-    if (batch.whole) return objective(a.loss, setup.reg, m, fit_on.x, fit_on.y);
-    return objective(a.loss, setup.reg, m, gather.x(batch.indices), gather.y(batch.indices));
-  };
-
+  Objective f{m.params(),
+              [&](const Batch& batch) {
+                if (batch.whole) return objective(a.loss, reg, m, fit_on.x, fit_on.y);
+                return objective(a.loss, reg, m, gather.x(batch.indices), gather.y(batch.indices));
+              },
+              fit_on.size()};
   FitOptions fo;
   fo.epochs = setup.epochs;
   fo.batch_size = std::min(a.batch, fit_on.size());
@@ -335,11 +295,17 @@ Run train(const std::string& name, const Args& a, const Data& d) {
   std::vector<Tensor> evaluated_at;
   Metrics last;
   fo.evaluate = [&]() {
-    const std::vector<Tensor> now = snapshot(f.params);
-    if (!same_values(now, evaluated_at)) {
-      const Eval v = evaluate(a, setup.reg, m, d.val);
+    std::vector<Tensor> now = snapshot(f.params);
+    const bool same =
+        now.size() == evaluated_at.size() &&
+        std::equal(now.begin(), now.end(), evaluated_at.begin(), [](auto& p, auto& q) {
+          return std::equal(p.template data<float>(), p.template data<float>() + p.size(),
+                            q.template data<float>());
+        });
+    if (!same) {
+      const Eval v = evaluate(a.loss, reg, m, d.val);
       last = Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
-      evaluated_at = now;
+      evaluated_at = std::move(now);
     }
     return last;
   };
@@ -352,36 +318,72 @@ Run train(const std::string& name, const Args& a, const Data& d) {
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
   fmt::print("\n{} ({}), {} {}\n", name, r.describe, setup.epochs, unit);
-  const FitResult res = fit(*setup.optimizer, f, fo, progress, history);
+  FitResult res = fit(*setup.optimizer, f, fo, progress, history);
   r.seconds = res.seconds;
-  r.steps = res.steps;
-  r.train = evaluate(a, setup.reg, m, d.train);
-  r.val = evaluate(a, setup.reg, m, d.val);
-  r.test = evaluate(a, setup.reg, m, d.test);
+  r.history = std::move(res.history);
+  r.train = evaluate(a.loss, reg, m, d.train);
+  r.val = evaluate(a.loss, reg, m, d.val);
+  r.test = evaluate(a.loss, reg, m, d.test);
   return r;
 }
 
-// ---- the gradient check ----
-
 // The classifier's loss on 16 training rows, checked in float64 against finite differences.
-bool gradient_check(const Args& a, const Data& d) {
-  const std::size_t rows = 16, dim = d.train.x.shape()[1];
-  const Split small = head(d.train, rows);
+bool gradient_check(const Args& a, double reg, const Data& d) {
+  const Split small = head(d.train, 16);
   const Variable x(small.x.value().to(Dtype::float64));
-  const Labels y = small.y;
-  const Model m0 = make_model(dim, 10, a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
+  const Model m0 = make_model(x.shape()[1], a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
   std::vector<Tensor> inputs{m0.w.value()};
   if (!a.bias_trick) inputs.push_back(Tensor(randn({10}, a.seed + 4, Dtype::float64, 0.1)));
-  const double reg = a.reg >= 0 ? a.reg : 1e-4;
   auto f = [&](const Inputs& in) {
     const Model m{in[0], a.bias_trick ? Variable() : in[1], a.bias_trick};
-    return objective(a.loss, reg * 100, m, x, y);  // a larger lambda so the L2 term counts
+    return objective(a.loss, reg * 100, m, x, small.y);  // a larger lambda so the L2 term counts
   };
   const GradcheckResult r = gradcheck(f, inputs, {}, a.loss + " classifier");
-  fmt::print("gradient check: {} ({} loss + L2 on {} rows in float64, W {}{})\n  {}\n",
-             r.ok ? "ok" : "FAILED", a.loss, rows, shape_str(m0.w.shape()),
+  fmt::print("gradient check: {} ({} loss + L2 on 16 rows in float64, W {}{})\n  {}\n",
+             r.ok ? "ok" : "FAILED", a.loss, shape_str(m0.w.shape()),
              a.bias_trick ? "" : " and b (10)", r.summary());
   return r.ok;
+}
+
+// ---- pictures: the templates (rows of W^T as images), the curves, the confusion matrix ----
+
+std::vector<std::string> write_pictures(const Args& a, const Data& d, const Run& r) {
+  namespace fs = std::filesystem;
+  const auto path = [&](const char* name) { return fs::absolute(fs::path(a.out) / name).string(); };
+  const std::size_t pixels = d.channels * d.side * d.side;  // W's rows past these: the bias
+  const Tensor& w = r.model.w.value();                      // [D, 10]
+  Tensor templates = Tensor::zeros({10, pixels}, Dtype::float32);
+  for (std::size_t c = 0; c < 10; ++c)
+    for (std::size_t i = 0; i < pixels; ++i) templates.set_flat(c * pixels + i, w.flat(i * 10 + c));
+  viz::GridOptions grid;
+  grid.scale = 3;
+  viz::write_png(path("templates.png"),
+                 viz::image_grid(templates, d.side, d.side, d.channels, grid));
+
+  const auto series = [&](const char* name, const char* metric, bool right_axis) {
+    viz::Series s;
+    s.name = name;
+    s.right_axis = right_axis;
+    for (const Metrics& m : r.history) s.y.push_back(m.get(metric));
+    return s;
+  };
+  viz::ChartOptions chart;
+  chart.title = fmt::format("{} classifier, {}", a.loss, r.name);
+  chart.x_label = "epoch";
+  chart.y_label = "loss";
+  chart.right_y_label = "accuracy";
+  viz::line_chart(
+      {series("training loss", "loss", false), series("validation loss", "val_loss", false),
+       series("validation accuracy", "val_accuracy", true)},
+      chart)
+      .save(path("curves.svg"));
+
+  NoGradGuard no_grad;
+  const nn::ConfusionMatrix cm =
+      nn::confusion_matrix(nn::argmax(r.model.scores(d.test.x).value()), d.test.y, 10);
+  viz::confusion_heatmap(cm.counts, 10, d.names, "test set: true vs predicted class")
+      .save(path("confusion.svg"));
+  return {path("templates.png"), path("curves.svg"), path("confusion.svg")};
 }
 
 void print_table(const std::vector<Run>& runs) {
@@ -401,7 +403,8 @@ int run_main(const Args& a) {
   fmt::print("data: {}: {} train, {} validation, {} test rows of {} features{}\n", d.source,
              d.train.size(), d.val.size(), d.test.size(), d.train.x.shape()[1],
              a.bias_trick ? " (bias trick: the last is 1)" : "");
-  const bool grad_ok = gradient_check(a, d);
+  const double reg = a.reg >= 0 ? a.reg : (a.loss == "svm" ? 1e-3 : 1e-4);
+  bool ok = gradient_check(a, a.reg >= 0 ? a.reg : 1e-4, d);
 
   std::vector<std::string> names = {a.optimizer};
   if (a.compare) {
@@ -410,24 +413,24 @@ int run_main(const Args& a) {
       names.push_back(a.optimizer);
   }
   std::vector<Run> runs;
-  for (const auto& n : names) runs.push_back(train(n, a, d));
+  for (const auto& n : names) runs.push_back(train(n, a, reg, d));
 
   print_table(runs);
-  for (const Run& r : runs)
+  for (const Run& r : runs) {
     fmt::print("loss history ({}): {}\n", r.name, std::filesystem::absolute(r.csv).string());
-
-  bool ok = grad_ok;
-  if (a.quick)
-    for (const Run& r : runs)
-      if (!r.gradient_free && !(r.train.loss < r.initial_loss)) {
-        fmt::print("FAILED: {}'s training loss did not fall ({:.6g} -> {:.6g})\n", r.name,
-                   r.initial_loss, r.train.loss);
-        ok = false;
-      }
+    if (a.quick && !r.gradient_free && !(r.train.loss < r.initial_loss)) {
+      fmt::print("FAILED: {}'s training loss did not fall ({:.6g} -> {:.6g})\n", r.name,
+                 r.initial_loss, r.train.loss);
+      ok = false;
+    }
+  }
   // The configuration reported: the one asked for, or with --compare the best on validation.
   const Run* chosen = &runs.front();
   for (const Run& r : runs)
     if (a.compare ? r.val.accuracy > chosen->val.accuracy : r.name == a.optimizer) chosen = &r;
+  const std::vector<std::string> pictures = write_pictures(a, d, *chosen);
+  fmt::print("templates: {}\ncurves: {}\nconfusion matrix: {}\n", pictures[0], pictures[1],
+             pictures[2]);
   fmt::print("chosen: {} ({}) with {} loss; validation accuracy {:.4f}\n", chosen->name,
              chosen->describe, a.loss, chosen->val.accuracy);
   fmt::print("test accuracy: {:.4f}\n", chosen->test.accuracy);

@@ -34,4 +34,6 @@
 #include <slope/optim/schedule.hpp>
 #include <slope/optim/sgd.hpp>
 #include <slope/version.hpp>
+#include <slope/viz/plot.hpp>
+#include <slope/viz/png.hpp>
 #include <slope/viz/svg.hpp>
