@@ -39,7 +39,7 @@ struct Objective {
   std::vector<Variable> params;
   std::function<Variable(const Batch&)> loss;
   std::size_t examples = 0;
-  std::vector<std::string> names;
+  std::vector<std::string> names = {};  // = {}: `Objective{params, loss, n}` stays warning-free
 
   /// An objective over named parameters, such as a module's named_parameters():
   /// `auto f = Objective::from_named(model.named_parameters(), loss, n);`.
