@@ -1,9 +1,10 @@
 # The code in the docs compiles. In README.md and docs/*.md, a ```cpp block on the line right after
 # `<!-- compile -->` (whole declarations: functions, a main) or `<!-- compile: body -->`
-# (statements, compiled as the body of a function after `using namespace slope;`) goes into doc_snippets/<file>.cpp, each block in
-# a namespace of its own, its #include lines first and a #line directive pointing at the doc; the
-# program doc_snippets links them all, so a block that no longer compiles breaks the build (and
-# the test doc_snippets, which runs it, lists what was compiled). Editing a doc re-runs CMake.
+# (statements, compiled as the body of a function after `using namespace slope;`) goes into
+# doc_snippets_src/<file>.cpp, each block in a namespace of its own, its #include lines first and a
+# #line directive pointing at the doc; the program doc_snippets links them all, so a block that no
+# longer compiles breaks the build (and the test doc_snippets, which runs it, lists what was
+# compiled). Editing a doc re-runs CMake.
 file(GLOB slope_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/*.md)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${slope_docs})
 
