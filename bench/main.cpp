@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // slope_bench: slope, libtorch and the bare BLAS products side by side, interleaved in one process.
-//   slope_bench [--threads N] [--rows softmax,svm,mlp,fullbatch,tiny,numgrad,memory] [--quick]
+//   slope_bench [--threads N] [--rows softmax,svm,mlp,mlp_layers,fullbatch,tiny,numgrad,memory]
+//               [--quick]
 //               [--markdown FILE] [--missed FILE] [--example "PROGRAM ARGS..."]
 //               [--clock wall|cpu] [--rounds N] [--chunk-ms MS] [--skip CONTENDERS]
 // Exits non-zero when slope and libtorch disagree (the cross-checks), not when a target is missed.
@@ -102,10 +103,11 @@ double max_rel_diff(const std::vector<double>& a, const std::vector<double>& b) 
   return worst;
 }
 
-// The same first steps for slope and libtorch from the same parameters: their losses must agree.
-void check_training(Row& row, int steps, double tol) {
+// The same first steps for slope and libtorch (or another contender) from the same parameters:
+// their losses must agree.
+void check_training(Row& row, int steps, double tol, std::size_t other = 1) {
   Contender& s = row.cs[0];
-  Contender& t = row.cs[1];
+  Contender& t = row.cs[other];
   if (!s.present() || !t.present()) return;
   std::vector<double> ls, lt;
   for (int i = 0; i < steps; ++i) {
@@ -227,6 +229,37 @@ RowSpec tiny_row() {
   return r;
 }
 
+// The MLP step written with nn layers (slope's column) against the same step written with
+// linear() and relu() (the floor's column), from the same parameters on the same batch tensors.
+RowSpec layers_row() {
+  RowSpec r = row_spec("mlp_layers",
+                       "MLP 784-256-10 SGD step, batch 128, with nn::Sequential + nn::Linear + "
+                       "nn::ReLU (floor column: the functional form, linear() and relu())",
+                       1.03, 0);
+  r.contenders = [](const Problem& p) {
+    auto w =
+        std::make_shared<TrainWork>(train_work(p, 128, 8192 / 128, 256, LossKind::softmax, 0.05f));
+    auto both = std::make_shared<std::pair<Runner, Runner>>();
+    auto make = [w, both] {
+      if (!both->first.step) *both = slope_train_layers_and_functional(*w);
+    };
+    return std::vector<Maker>{{"slope",
+                               [make, both] {
+                                 make();
+                                 return both->first;
+                               }},
+                              {"libtorch", {}},
+                              {"floor", [make, both] {
+                                 make();
+                                 return both->second;
+                               }}};
+  };
+  // The same ops on the same values: the losses agree to the last bit.
+  r.check = [](Row& row) { check_training(row, 10, 0, 2); };
+  r.chunk_scale = 2;
+  return r;
+}
+
 RowSpec numgrad_row() {
   RowSpec r = row_spec(
       "numgrad", "numeric gradient, 7,850 parameters, batch 64, float64 (central differences)", 0,
@@ -277,6 +310,7 @@ const std::vector<RowSpec>& rows() {
     t.push_back(train_row("mlp", "MLP 784-256-10 ReLU SGD step, batch 128", 128, 256,
                           LossKind::softmax, 0.05f, 1.15, 0));
     t.back().chunk_scale = 2;
+    t.push_back(layers_row());
     t.push_back(train_row("fullbatch", "full-batch gradient-descent step, 60,000 (softmax)", 60000,
                           0, LossKind::softmax, 0.5f, 1.1, 0));
     t.back().chunk_scale = 0;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "problem.hpp"
@@ -54,6 +55,9 @@ struct NumgradWork {
 // The contenders of each row; a libtorch factory returns an empty Runner when slope_bench was built
 // without libtorch.
 Runner slope_train(const TrainWork& w);
+/// The MLP step (w.hidden > 0) twice, on the same batch tensors: written with nn::Sequential,
+/// nn::Linear and nn::ReLU (first), and with linear() and relu() (second).
+std::pair<Runner, Runner> slope_train_layers_and_functional(const TrainWork& w);
 Runner slope_tiny();
 Runner slope_numgrad(const NumgradWork& w);
 Runner slope_numgrad_checker(const NumgradWork& w);

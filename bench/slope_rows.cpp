@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // slope's side of every row, written as a user of <slope/slope.hpp> would write it.
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "rows.hpp"
 #include <slope/slope.hpp>
@@ -44,45 +46,52 @@ Variable loss_of(LossKind kind, const Variable& scores, const Labels& y) {
   return kind == LossKind::softmax ? slope::softmax_cross_entropy(scores, y)
                                    : slope::multiclass_svm(scores, y);
 }
-}  // namespace
 
-Runner slope_train(const TrainWork& w) {
+// Batch k's inputs and labels, as slope tensors.
+struct Batches {
+  std::vector<Variable> x;
+  std::vector<Labels> y;
+};
+
+std::shared_ptr<const Batches> batches_of(const TrainWork& w) {
+  auto b = std::make_shared<Batches>();
+  const Problem& p = *w.data;
+  for (std::size_t k = 0; k < w.batches; ++k) {
+    b->x.push_back(rows_of(p, k * w.batch, w.batch));
+    b->y.emplace_back(p.y.begin() + static_cast<std::ptrdiff_t>(k * w.batch),
+                      p.y.begin() + static_cast<std::ptrdiff_t>((k + 1) * w.batch));
+  }
+  return b;
+}
+
+// The training step: scores of batch k, loss, backward, W -= lr dW for every parameter.
+Runner train_runner(const TrainWork& w, std::shared_ptr<const Batches> batches,
+                    std::function<Variable(const Variable&)> scores_of,
+                    std::vector<Variable> params) {
   struct State {
-    std::vector<Variable> x;
-    std::vector<Labels> y;
-    std::vector<Variable> params;  // W1, b1 (, W2, b2)
+    std::shared_ptr<const Batches> batches;
+    std::function<Variable(const Variable&)> scores_of;
+    std::vector<Variable> params;
     LossKind loss = LossKind::softmax;
-    bool mlp = false;
     float lr = 0;
     std::size_t next = 0;
   };
   auto st = std::make_shared<State>();
-  const Problem& p = *w.data;
-  for (std::size_t k = 0; k < w.batches; ++k) {
-    st->x.push_back(rows_of(p, k * w.batch, w.batch));
-    st->y.emplace_back(p.y.begin() + static_cast<std::ptrdiff_t>(k * w.batch),
-                       p.y.begin() + static_cast<std::ptrdiff_t>((k + 1) * w.batch));
-  }
-  const std::size_t width = w.hidden ? w.hidden : p.c;
-  st->params = {param<float>(w.w1, {p.d, width}), param<float>(w.b1, {width})};
-  if (w.hidden)
-    st->params.insert(st->params.end(),
-                      {param<float>(w.w2, {w.hidden, p.c}), param<float>(w.b2, {p.c})});
+  st->batches = std::move(batches);
+  st->scores_of = std::move(scores_of);
+  st->params = std::move(params);
   st->loss = w.loss;
-  st->mlp = w.hidden > 0;
   st->lr = w.lr;
   Runner r;
   r.step = [st]() {
-    const std::size_t k = st->next++ % st->x.size();
-    auto& ps = st->params;
-    Variable scores = slope::linear(st->x[k], ps[0], ps[1]);  // [B, D] -> [B, C or H]
-    if (st->mlp) scores = slope::linear(slope::relu(scores), ps[2], ps[3]);  // [B, H] -> [B, C]
-    Variable loss = loss_of(st->loss, scores, st->y[k]);
+    const Batches& b = *st->batches;
+    const std::size_t k = st->next++ % b.x.size();
+    Variable loss = loss_of(st->loss, st->scores_of(b.x[k]), b.y[k]);
     loss.backward();
-    for (auto& q : ps) sgd_update(q, st->lr);
+    for (auto& q : st->params) sgd_update(q, st->lr);
     return loss.item();
   };
-  for (const auto& x : st->x) r.batches.push_back(x.value().data<float>());
+  for (const auto& x : st->batches->x) r.batches.push_back(x.value().data<float>());
   r.state = [st]() {
     std::vector<double> out;
     for (const auto& q : st->params) {
@@ -92,6 +101,46 @@ Runner slope_train(const TrainWork& w) {
     return out;
   };
   return r;
+}
+
+// The functional form: linear(x, W1, b1) (, relu, linear(., W2, b2)).
+Runner functional_runner(const TrainWork& w, std::shared_ptr<const Batches> batches) {
+  const Problem& p = *w.data;
+  const std::size_t width = w.hidden ? w.hidden : p.c;
+  std::vector<Variable> ps = {param<float>(w.w1, {p.d, width}), param<float>(w.b1, {width})};
+  if (w.hidden)
+    ps.insert(ps.end(), {param<float>(w.w2, {w.hidden, p.c}), param<float>(w.b2, {p.c})});
+  auto scores_of = [ps, mlp = w.hidden > 0](const Variable& x) {
+    Variable scores = slope::linear(x, ps[0], ps[1]);                    // [B, D] -> [B, C or H]
+    if (mlp) scores = slope::linear(slope::relu(scores), ps[2], ps[3]);  // [B, H] -> [B, C]
+    return scores;
+  };
+  return train_runner(w, std::move(batches), scores_of, ps);
+}
+
+// Copies `values` into a layer's parameter (before any graph uses it).
+void set_values(Variable p, const std::vector<float>& values) {
+  std::copy(values.begin(), values.end(), p.value().data<float>());
+}
+}  // namespace
+
+Runner slope_train(const TrainWork& w) { return functional_runner(w, batches_of(w)); }
+
+std::pair<Runner, Runner> slope_train_layers_and_functional(const TrainWork& w) {
+  namespace nn = slope::nn;
+  const Problem& p = *w.data;
+  auto net = std::make_shared<nn::Sequential>();
+  auto& fc1 = net->emplace<nn::Linear>(p.d, w.hidden);
+  net->emplace<nn::ReLU>();
+  auto& fc2 = net->emplace<nn::Linear>(w.hidden, p.c);
+  set_values(fc1.weight(), w.w1);
+  set_values(fc1.bias(), w.b1);
+  set_values(fc2.weight(), w.w2);
+  set_values(fc2.bias(), w.b2);
+  auto batches = batches_of(w);
+  Runner layers = train_runner(
+      w, batches, [net](const Variable& x) { return (*net)(x); }, net->parameters());
+  return {std::move(layers), functional_runner(w, batches)};
 }
 
 Runner slope_tiny() {

@@ -125,7 +125,7 @@ Variable make_node(const char* op, Tensor value, Inputs inputs, BackwardFn backw
   if (tl_anomaly) detail::anomaly_forward(*node, inputs, any);
   if (any) {
     node->requires_grad = true;
-    node->input_versions.reserve(inputs.size());
+    node->input_versions.reserve(inputs.size());  // a no-op up to the inline four
     for (const auto& in : inputs)
       node->input_versions.push_back(in.node() ? in.node()->version : 0);
     node->inputs = std::move(inputs);

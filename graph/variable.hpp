@@ -43,8 +43,9 @@ struct Node {
   /// Bumped by every mutable access to `value` (Variable::value() on a non-const handle).
   std::uint64_t version = 0;
   /// The inputs' versions when this node was made; the sweep refuses to run the closure when one
-  /// differs (the closure would read a value that is not the one the forward saw).
-  std::vector<std::uint64_t> input_versions;
+  /// differs (the closure would read a value that is not the one the forward saw). Up to four
+  /// inline (xtensor's small vector): no heap allocation per node for the common ops.
+  xt::svector<std::uint64_t, 4> input_versions;
   /// Where in the user's code the op was called (a return address), recorded in anomaly mode only.
   const void* call_site = nullptr;
 

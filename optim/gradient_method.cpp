@@ -2,6 +2,7 @@
 // What the gradient methods share.
 #include "gradient_method.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -21,21 +22,47 @@ void check_gradient_options(const char* who, const GradientOptions& o) {
     throw ValueError(fmt::format("{}: clip_norm must be >= 0 (clip_norm {})", who, o.clip_norm));
 }
 
+namespace {
+// Calls f(data, size) on every parameter's gradient, as float or double.
+template <class F>
+void for_each_grad(std::vector<Variable>& params, F f) {
+  for (auto& p : params)
+    if (p.has_grad()) p.grad().visit([&f](auto& g) { f(g.data(), g.size()); });
+}
+}  // namespace
+
 double clip_grad_norm(std::vector<Variable>& params, double c) {
-  const double norm = global_grad_norm(params);
   // NOTE: the gradients are finite here (GradientMethod::step checks them first).
-  if (norm > c) {
-    const double scale = c / norm;
-    for (auto& p : params) {
-      if (!p.has_grad()) continue;
-      p.grad().visit([scale](auto& g) {
-        using T = typename std::decay_t<decltype(g)>::value_type;
-        const T s = static_cast<T>(scale);
-        T* d = g.data();
-        for (std::size_t i = 0; i < g.size(); ++i) d[i] *= s;
-      });
-    }
+  double norm = global_grad_norm(params);
+  if (!(norm > c)) return norm;
+  // Each gradient becomes (g / unit) * scale, which is g * c / norm.
+  double unit = 1;
+  double scale = c / norm;
+  if (std::isinf(norm)) {
+    // Finite gradients above about 1e154 overflow the sum of squares, and c / inf = 0 would be a
+    // silent zero step: take the norm of the gradients divided by their largest magnitude.
+    double big = 0;
+    for_each_grad(params, [&big](const auto* g, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) big = std::max(big, std::abs(static_cast<double>(g[i])));
+    });
+    double sq = 0;
+    for_each_grad(params, [&sq, big](const auto* g, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(g[i]) / big;
+        sq += v * v;
+      }
+    });
+    const double s = std::sqrt(sq);
+    norm = big * s;  // inf only when the norm itself is beyond double's range
+    unit = big;
+    scale = c / s;
   }
+  // In double: c / norm can be below float32's smallest normal number.
+  for_each_grad(params, [unit, scale](auto* g, std::size_t n) {
+    using T = std::decay_t<decltype(*g)>;
+    for (std::size_t i = 0; i < n; ++i)
+      g[i] = static_cast<T>(static_cast<double>(g[i]) / unit * scale);
+  });
   return norm;
 }
 

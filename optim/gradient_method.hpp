@@ -52,6 +52,8 @@ namespace detail {
 /// negative or non-finite weight decay or clip norm.
 void check_gradient_options(const char* who, const GradientOptions& o);
 /// Scales every gradient by c / norm when the global gradient norm exceeds c; returns the norm.
+/// Finite gradients whose sum of squares overflows are still scaled right (the norm is taken of
+/// them divided by their largest magnitude); the norm returned is inf only beyond double's range.
 double clip_grad_norm(std::vector<Variable>& params, double c);
 /// What a parameter was when its optimizer state was made: the state fits only that.
 struct ParamSpec {

@@ -132,6 +132,33 @@ BOOST_AUTO_TEST_CASE(clip_grad_norm_leaves_small_gradients_alone) {
   BOOST_TEST(test::close(q.w.grad(), {0.1, 0.0}, 1e-15));
 }
 
+// Finite gradients whose squares overflow double: the norm and the scaled gradients are still
+// right (a naive sum of squares gives inf, and c / inf would zero the step).
+BOOST_AUTO_TEST_CASE(clip_grad_norm_survives_an_overflowing_sum_of_squares) {
+  std::vector<Variable> params{Variable(Tensor::zeros({2}, Dtype::float64), true),
+                               Variable(Tensor::zeros({1}, Dtype::float32), true)};
+  params[0].grad() = Tensor::from_vector({3e200, 0}, {2}, Dtype::float64);
+  params[1].grad() = Tensor::from_vector({0}, {1}, Dtype::float32);
+  BOOST_TEST(detail::clip_grad_norm(params, 1.0) == 3e200, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(test::close(params[0].grad(), {1.0, 0.0}, 1e-15));
+  params[0].grad() = Tensor::from_vector({3e200, -4e200}, {2}, Dtype::float64);
+  BOOST_TEST(detail::clip_grad_norm(params, 2.0) == 5e200, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(test::close(params[0].grad(), {1.2, -1.6}, 1e-15));
+  // A norm beyond double's range is reported as inf, but the step still has norm c.
+  params[0].grad() = Tensor::from_vector({1.5e308, 1.5e308}, {2}, Dtype::float64);
+  params[1].grad() = Tensor::from_vector({0}, {1}, Dtype::float32);
+  BOOST_TEST(std::isinf(detail::clip_grad_norm(params, 1.0)));
+  BOOST_TEST(test::close(params[0].grad(), {std::sqrt(0.5), std::sqrt(0.5)}, 1e-15));
+}
+
+// c / norm = 1e-50 is below float32's range, the scaled gradient 1e-20 is not.
+BOOST_AUTO_TEST_CASE(clip_grad_norm_scales_float32_in_double) {
+  std::vector<Variable> params{Variable(Tensor::zeros({1}, Dtype::float32), true)};
+  params[0].grad() = Tensor::from_vector({1e30}, {1}, Dtype::float32);
+  BOOST_TEST(detail::clip_grad_norm(params, 1e-20) == 1e30, boost::test_tools::tolerance(1e-6));
+  BOOST_TEST(params[0].grad().item() == 1e-20, boost::test_tools::tolerance(1e-6));
+}
+
 // eta(e) = 0.1 * 0.5^floor(e): the schedule's step size reaches the rule.
 BOOST_AUTO_TEST_CASE(schedule_sets_the_step_size) {
   SgdOptions o;
