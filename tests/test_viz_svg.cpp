@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
 // viz::Svg: the elements it writes, escaping, gaps for non-finite points, and its errors.
 #define BOOST_TEST_MODULE viz_svg
+#include <boost/test/unit_test.hpp>
+
 #include <fstream>
 #include <limits>
 #include <sstream>
 
-#include <boost/test/unit_test.hpp>
+#include <slope/slope.hpp>
 
 #include "support/checks.hpp"
 #include "support/temp_dir.hpp"
-#include <slope/slope.hpp>
 
+using slope::viz::Svg;
 using slope::test::mentions;
 using slope::viz::fill;
 using slope::viz::stroke;
-using slope::viz::Svg;
 
 namespace {
 std::size_t count(const std::string& s, const std::string& what) {
@@ -27,9 +28,7 @@ std::size_t count(const std::string& s, const std::string& what) {
 BOOST_AUTO_TEST_CASE(writes_each_shape_once) {
   Svg svg(200, 100);
   svg.rect(0, 0, 10.5, 20, fill("#ff0000"))
-      .circle(
-          5, 5, 2,
-          fill("#00ff00").with_stroke("#000000", 0.5).with_opacity(0.25).with(R"(class="point")"))
+      .circle(5, 5, 2, fill("#00ff00").with_stroke("#000000", 0.5).with_opacity(0.25).with(R"(class="point")"))
       .line(0, 0, 1, 1, stroke("#0000ff"))
       .text(10, 10, "a < b & \"c\"", 14, "middle");
   const std::string s = svg.str();

@@ -26,8 +26,8 @@ std::string style_attributes(const Style& s) {
 
 Svg::Svg(double width, double height) : width_(width), height_(height) {
   if (!(std::isfinite(width) && std::isfinite(height) && width > 0 && height > 0))
-    throw ValueError(
-        fmt::format("svg: the size must be finite and positive, got {} x {}", width, height));
+    throw ValueError(fmt::format("svg: the size must be finite and positive, got {} x {}", width,
+                                 height));
 }
 
 Svg& Svg::rect(double x, double y, double w, double h, const Style& style) {
@@ -105,23 +105,12 @@ std::string escape_xml(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
     }
   }
   return out;

@@ -44,9 +44,7 @@ inline Style fill(std::string colour) {
   return s;
 }
 /// An outline without fill (lines, polylines).
-inline Style stroke(std::string colour, double width = 1) {
-  return Style{}.with_stroke(std::move(colour), width);
-}
+inline Style stroke(std::string colour, double width = 1) { return Style{}.with_stroke(std::move(colour), width); }
 
 /// An SVG document of width x height user units, origin top left, y pointing down.
 class Svg {
