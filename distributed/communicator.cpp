@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <mpi.h>
 
 #include <fmt/format.h>
-#include <mpi.h>
 
 namespace slope::distributed {
 
@@ -21,9 +21,9 @@ std::vector<int> int_counts(const std::vector<std::size_t>& counts, std::vector<
   std::size_t at = 0;
   for (std::size_t r = 0; r < counts.size(); ++r) {
     if (counts[r] > INT_MAX || at > static_cast<std::size_t>(INT_MAX))
-      throw DistributedError(fmt::format(
-          "allgather: rank {} sends {} values at offset {}, beyond MPI's int counts", r,
-          counts[r], at));
+      throw DistributedError(
+          fmt::format("allgather: rank {} sends {} values at offset {}, beyond MPI's int counts", r,
+                      counts[r], at));
     out[r] = static_cast<int>(counts[r]);
     offsets[r] = static_cast<int>(at);
     at += counts[r];
@@ -63,8 +63,8 @@ std::vector<double> Communicator::allgather(const std::vector<double>& mine,
   }
   std::vector<int> offsets;
   std::vector<int> n = int_counts(counts, offsets);
-  MPI_Allgatherv(mine.data(), n[static_cast<std::size_t>(rank_)], MPI_DOUBLE, all.data(),
-                 n.data(), offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+  MPI_Allgatherv(mine.data(), n[static_cast<std::size_t>(rank_)], MPI_DOUBLE, all.data(), n.data(),
+                 offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
   return all;
 }
 

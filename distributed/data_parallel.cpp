@@ -83,9 +83,9 @@ class Evaluation {
     }
     // The status goes first, so that a rank that failed stops every rank here instead of leaving
     // them waiting for its gradients.
-    const std::vector<double> status = comm.allgather_fixed(
-        {failure ? 1.0 : 0.0, static_cast<double>(batch_.size()), batch_fingerprint(batch_),
-         static_cast<double>(message.size())});
+    const std::vector<double> status =
+        comm.allgather_fixed({failure ? 1.0 : 0.0, static_cast<double>(batch_.size()),
+                              batch_fingerprint(batch_), static_cast<double>(message.size())});
     check_status(status, message, failure);
 
     std::vector<std::vector<Range>> nodes(static_cast<std::size_t>(comm.size()));
@@ -119,9 +119,9 @@ class Evaluation {
     shard.whole = batch_.whole && shards_ == 1;
     Variable loss = s_.sum_loss(shard);
     if (!loss.defined() || loss.size() != 1)
-      throw ValueError(fmt::format(
-          "data_parallel: the shard loss must be a single value, got shape {}",
-          loss.defined() ? shape_str(loss.shape()) : "null"));
+      throw ValueError(
+          fmt::format("data_parallel: the shard loss must be a single value, got shape {}",
+                      loss.defined() ? shape_str(loss.shape()) : "null"));
     out[0] = loss.value().flat(0);
     if (!grad_) return;
     if (loss.requires_grad()) loss.backward();
@@ -189,7 +189,9 @@ class Evaluation {
     }
     if (any_failed) {
       const std::string texts = comm.allgather_text(message, lengths);
-      if (failure) std::rethrow_exception(failure);  // its own error keeps its type
+      // Alone, the error keeps its type; among several ranks, every rank throws the same error,
+      // so every rank stops the same way (run() ends each cleanly).
+      if (failure && ranks == 1) std::rethrow_exception(failure);
       std::string what = "data_parallel:";
       std::size_t at = 0;
       for (std::size_t r = 0; r < ranks; ++r) {
@@ -245,14 +247,14 @@ Objective data_parallel(std::vector<Variable> params, ShardLoss sum_loss, std::s
                         const Communicator& comm, DataParallelOptions options) {
   if (options.shard_size == 0) throw ValueError("data_parallel: shard_size must be >= 1, got 0");
   if (!sum_loss) throw ValueError("data_parallel: the shard loss function is empty");
-  auto setup = std::make_shared<Setup>(Setup{params, std::move(sum_loss), comm,
-                                             options.shard_size});
+  auto setup =
+      std::make_shared<Setup>(Setup{params, std::move(sum_loss), comm, options.shard_size});
   Objective f;
   f.params = std::move(params);
   f.examples = examples;
+  f.loss = [setup](const Batch& batch) { return Evaluation(*setup, batch).run(); };
   check_objective("data_parallel", f, false);
   for (const Variable& p : setup->params) setup->elements += p.size();
-  f.loss = [setup](const Batch& batch) { return Evaluation(*setup, batch).run(); };
   return f;
 }
 

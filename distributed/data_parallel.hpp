@@ -31,9 +31,9 @@ using ShardLoss = std::function<Variable(const Batch& shard)>;
 /// shards (a graph and a backward per shard), the ranks exchange them, and every rank adds them in
 /// the same fixed tree over the shards and divides by the batch size once. Under a NoGradGuard
 /// only the losses are exchanged. Every rank must call loss with the same batch (the same sampler
-/// seed); a rank whose shard throws rethrows its exception, and every other rank throws
-/// DistributedError naming it, at the same exchange. Throws ValueError for shard_size 0, no
-/// parameters or zero examples.
+/// seed). When a shard's loss throws, every rank throws DistributedError naming the rank and its
+/// message at the same exchange (one process alone rethrows the exception itself). Throws
+/// ValueError for shard_size 0, no parameters or zero examples.
 Objective data_parallel(std::vector<Variable> params, ShardLoss sum_loss, std::size_t examples,
                         const Communicator& comm, DataParallelOptions options = {});
 
