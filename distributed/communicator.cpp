@@ -54,18 +54,18 @@ Communicator Communicator::world() {
   return c;
 }
 
-std::vector<double> Communicator::allgather(const std::vector<double>& mine,
-                                            const std::vector<std::size_t>& counts) const {
-  std::vector<double> all(total(counts));
+void Communicator::allgather(const std::vector<double>& mine,
+                             const std::vector<std::size_t>& counts,
+                             std::vector<double>& all) const {
+  all.resize(total(counts));
   if (!mpi_) {
     std::copy(mine.begin(), mine.end(), all.begin());
-    return all;
+    return;
   }
   std::vector<int> offsets;
   std::vector<int> n = int_counts(counts, offsets);
   MPI_Allgatherv(mine.data(), n[static_cast<std::size_t>(rank_)], MPI_DOUBLE, all.data(), n.data(),
                  offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
-  return all;
 }
 
 std::vector<double> Communicator::allgather_fixed(const std::vector<double>& mine) const {

@@ -30,10 +30,11 @@ class Communicator {
   /// True on rank 0 only: the one rank that prints, draws the progress bar and writes files.
   bool prints() const { return rank_ == 0; }
 
-  /// Every rank's `mine`, concatenated in rank order, on every rank; `counts` (one per rank) are
-  /// the lengths of every rank's part, which every rank must know.
-  std::vector<double> allgather(const std::vector<double>& mine,
-                                const std::vector<std::size_t>& counts) const;
+  /// Every rank's `mine`, concatenated in rank order, into `all` on every rank (resized; its
+  /// buffer is reused); `counts` (one per rank) are the lengths of every rank's part, which every
+  /// rank must know.
+  void allgather(const std::vector<double>& mine, const std::vector<std::size_t>& counts,
+                 std::vector<double>& all) const;
   /// Every rank's `n` values (the same n on all ranks), in rank order.
   std::vector<double> allgather_fixed(const std::vector<double>& mine) const;
   /// The same with characters (error messages).

@@ -59,6 +59,10 @@ struct Setup {
   Communicator comm;
   std::size_t shard_size;
   std::size_t elements = 0;  // all parameters' elements: one flat gradient
+  // Buffers kept between steps: at a million parameters each is 8 MB, which a fresh allocation
+  // would fault in page by page on every step.
+  std::vector<double> mine, all;
+  std::vector<std::vector<double>> halves;  // one right half per level of the tree
 };
 
 // One call of the objective's loss: the rank's shard sums, the exchange, the ordered combination.
@@ -71,12 +75,12 @@ class Evaluation {
 
   Variable run() {
     const Communicator& comm = s_.comm;
-    std::vector<double> mine;
+    std::vector<double>& mine = s_.mine;
     std::exception_ptr failure;
     std::string message;
     try {
       if (batch_.size() == 0) throw ValueError("data_parallel: the batch is empty");
-      mine = own_sums();
+      own_sums(mine);
     } catch (const std::exception& e) {
       failure = std::current_exception();
       message = e.what();
@@ -95,7 +99,8 @@ class Evaluation {
       cover({0, shards_}, block_of(r, comm.size(), shards_), n);
       counts.push_back(n.size() * width_);
     }
-    const std::vector<double> all = comm.allgather(mine, counts);
+    std::vector<double>& all = s_.all;
+    comm.allgather(mine, counts, all);
     std::map<Range, const double*> sent;
     const double* at = all.data();
     for (const auto& rank_nodes : nodes)
@@ -103,15 +108,16 @@ class Evaluation {
         sent[n] = at;
         at += width_;
       }
-    std::vector<double> sum(width_);
-    combine({0, shards_}, sent, sum.data());
+    // The root's sum is written over rank 0's first node, which is no longer needed.
+    double* sum = all.data();
+    combine({0, shards_}, sent, sum, 0);
     return result(sum);
   }
 
  private:
   // [loss, gradient...] of shard k: its own graph and backward; the parameters' gradients are
   // left empty again.
-  void shard_sums(std::size_t k, double* out) const {
+  void shard_sums(std::size_t k, double* out) {
     Batch shard;
     const std::size_t lo = k * s_.shard_size, hi = std::min(batch_.size(), lo + s_.shard_size);
     shard.indices.assign(batch_.indices.begin() + static_cast<std::ptrdiff_t>(lo),
@@ -136,18 +142,25 @@ class Evaluation {
     }
   }
 
+  // The right half's buffer at `depth` in the tree.
+  double* half(std::size_t depth) {
+    if (s_.halves.size() <= depth) s_.halves.resize(depth + 1);
+    s_.halves[depth].resize(width_);
+    return s_.halves[depth].data();
+  }
+
   // The sum over the tree node `r`, computed here.
-  void node_sums(const Range& r, double* out) const {
+  void node_sums(const Range& r, double* out, std::size_t depth) {
     if (r.second - r.first == 1) return shard_sums(r.first, out);
     const std::size_t m = split(r);
-    node_sums({r.first, m}, out);
-    std::vector<double> right(width_);
-    node_sums({m, r.second}, right.data());
-    add_into(out, right.data(), width_);
+    node_sums({r.first, m}, out, depth + 1);
+    double* right = half(depth);
+    node_sums({m, r.second}, right, depth + 1);
+    add_into(out, right, width_);
   }
 
   // This rank's tree nodes, one after another; the parameters' gradients are kept aside meanwhile.
-  std::vector<double> own_sums() const {
+  void own_sums(std::vector<double>& out) {
     auto& params = s_.params;
     std::vector<Tensor> kept(params.size());
     for (std::size_t i = 0; i < params.size(); ++i)
@@ -157,24 +170,24 @@ class Evaluation {
       }
     std::vector<Range> nodes;
     cover({0, shards_}, block_of(s_.comm.rank(), s_.comm.size(), shards_), nodes);
-    std::vector<double> out(nodes.size() * width_);
-    for (std::size_t i = 0; i < nodes.size(); ++i) node_sums(nodes[i], out.data() + i * width_);
+    out.resize(nodes.size() * width_);
+    for (std::size_t i = 0; i < nodes.size(); ++i) node_sums(nodes[i], out.data() + i * width_, 0);
     for (std::size_t i = 0; i < params.size(); ++i)
       if (!kept[i].empty()) params[i].grad() = std::move(kept[i]);
-    return out;
   }
 
   // The sum over the tree node `r`: as a rank sent it, or from its two halves.
-  void combine(const Range& r, const std::map<Range, const double*>& sent, double* out) const {
+  void combine(const Range& r, const std::map<Range, const double*>& sent, double* out,
+               std::size_t depth) {
     if (auto it = sent.find(r); it != sent.end()) {
-      std::copy(it->second, it->second + width_, out);
+      if (it->second != out) std::copy(it->second, it->second + width_, out);
       return;
     }
     const std::size_t m = split(r);
-    combine({r.first, m}, sent, out);
-    std::vector<double> right(width_);
-    combine({m, r.second}, sent, right.data());
-    add_into(out, right.data(), width_);
+    combine({r.first, m}, sent, out, depth + 1);
+    double* right = half(depth);
+    combine({m, r.second}, sent, right, depth + 1);
+    add_into(out, right, width_);
   }
 
   void check_status(const std::vector<double>& status, const std::string& message,
@@ -210,26 +223,37 @@ class Evaluation {
             r, status[4 * r + 1], status[1]));
   }
 
-  // The batch's mean loss as a node whose backward gives each parameter its mean gradient.
-  Variable result(std::vector<double>& sum) const {
+  // The batch's mean loss as a node whose backward gives each parameter its mean gradient, kept
+  // in the parameter's element type (the exchange buffers are reused by the next step).
+  Variable result(double* sum) const {
     const auto b = static_cast<double>(batch_.size());
-    for (double& v : sum) v /= b;
-    const Tensor value = Tensor::scalar(sum[0], s_.params.front().dtype());
+    const Tensor value = Tensor::scalar(sum[0] / b, s_.params.front().dtype());
     if (!grad_) return Variable(value);
-    auto grads = std::make_shared<std::vector<double>>(std::move(sum));
+    auto grads = std::make_shared<std::vector<Tensor>>();
+    const double* at = sum + 1;
+    for (const Variable& p : s_.params) {
+      Tensor t = Tensor::zeros(p.shape(), p.dtype());
+      t.visit([&](auto& a) {
+        using T = typename std::decay_t<decltype(a)>::value_type;
+        for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<T>(at[i] / b);
+      });
+      grads->push_back(std::move(t));
+      at += p.size();
+    }
     return make_node("data_parallel", value, s_.params, [grads](const Tensor& g, Inputs& in) {
       const double seed = g.flat(0);
-      const double* at = grads->data() + 1;
-      for (Variable& p : in) {
-        if (p.requires_grad()) {
-          Tensor t = Tensor::zeros(p.shape(), p.dtype());
-          t.visit([&](auto& a) {
-            using T = typename std::decay_t<decltype(a)>::value_type;
-            for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<T>(at[i] * seed);
-          });
-          p.add_grad(std::move(t));
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        if (!in[i].requires_grad()) continue;
+        if (seed == 1) {
+          in[i].add_grad((*grads)[i]);
+          continue;
         }
-        at += p.size();
+        Tensor t = (*grads)[i];
+        t.visit([seed](auto& a) {
+          using T = typename std::decay_t<decltype(a)>::value_type;
+          for (std::size_t k = 0; k < a.size(); ++k) a.data()[k] *= static_cast<T>(seed);
+        });
+        in[i].add_grad(std::move(t));
       }
     });
   }
@@ -247,8 +271,11 @@ Objective data_parallel(std::vector<Variable> params, ShardLoss sum_loss, std::s
                         const Communicator& comm, DataParallelOptions options) {
   if (options.shard_size == 0) throw ValueError("data_parallel: shard_size must be >= 1, got 0");
   if (!sum_loss) throw ValueError("data_parallel: the shard loss function is empty");
-  auto setup =
-      std::make_shared<Setup>(Setup{params, std::move(sum_loss), comm, options.shard_size});
+  auto setup = std::make_shared<Setup>();
+  setup->params = params;
+  setup->sum_loss = std::move(sum_loss);
+  setup->comm = comm;
+  setup->shard_size = options.shard_size;
   Objective f;
   f.params = std::move(params);
   f.examples = examples;
