@@ -113,11 +113,15 @@ int drive(const Options& o, const std::string& self) {
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   std::printf(
       "slope_bench_distributed: MLP 784-256-10 float32, Sgd, global batch %zu, shards of %zu, "
-      "%zu steps, best of %d rounds; OPENBLAS_CORETYPE=%s\n",
+      "%zu steps, best of %d rounds; mpirun --bind-to none, yielding when idle; "
+      "OPENBLAS_CORETYPE=%s\n",
       o.batch, o.shard, o.steps, o.rounds, coretype ? coretype : "(unset)");
   const std::string args = " --batch " + std::to_string(o.batch) + " --shard " +
                            std::to_string(o.shard) + " --steps " + std::to_string(o.steps);
-  const std::string mpirun = std::string(SLOPE_MPIEXEC) + " --allow-run-as-root -np ";
+  // NOTE: on a machine shared with other work, a rank spinning in MPI's wait steals the core its
+  // partner needs: the ranks yield and float instead of being pinned.
+  const std::string mpirun = std::string(SLOPE_MPIEXEC) +
+                             " --allow-run-as-root --bind-to none --mca mpi_yield_when_idle 1 -np ";
   std::vector<Config> cs{
       {"1 process, plain objective, 1 BLAS thread",
        "OPENBLAS_NUM_THREADS=1 " + self + " --worker plain" + args},
