@@ -24,3 +24,7 @@ foreach(case "bitwise_np1|1|0|adam: rank 0 of 1.*bitwise equal"
   set_tests_properties(distributed_${name} PROPERTIES LABELS "mpi;slow" TIMEOUT 120
     ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endforeach()
+
+# The one-process path, without mpirun.
+slope_add_test(${CMAKE_CURRENT_SOURCE_DIR}/distributed/test_data_parallel.cpp)
+target_link_libraries(test_data_parallel PRIVATE slope::distributed)
