@@ -68,6 +68,9 @@ struct Setup {
 // One call of the objective's loss: the rank's shard sums, the exchange, the ordered combination.
 class Evaluation {
  public:
+  // Each rank's status: failed, batch size, batch fingerprint, message length, node width.
+  static constexpr std::size_t kStatus = 5;
+
   Evaluation(Setup& s, const Batch& batch)
       : s_(s), batch_(batch), grad_(grad_enabled()), width_(1 + (grad_ ? s.elements : 0)) {
     shards_ = (batch.size() + s.shard_size - 1) / s.shard_size;
@@ -87,9 +90,9 @@ class Evaluation {
     }
     // The status goes first, so that a rank that failed stops every rank here instead of leaving
     // them waiting for its gradients.
-    const std::vector<double> status =
-        comm.allgather_fixed({failure ? 1.0 : 0.0, static_cast<double>(batch_.size()),
-                              batch_fingerprint(batch_), static_cast<double>(message.size())});
+    const std::vector<double> status = comm.allgather_fixed(
+        {failure ? 1.0 : 0.0, static_cast<double>(batch_.size()), batch_fingerprint(batch_),
+         static_cast<double>(message.size()), static_cast<double>(width_)});
     check_status(status, message, failure);
 
     std::vector<std::vector<Range>> nodes(static_cast<std::size_t>(comm.size()));
@@ -108,7 +111,8 @@ class Evaluation {
         sent[n] = at;
         at += width_;
       }
-    // The root's sum is written over rank 0's first node, which is no longer needed.
+    // The root's sum is written over the first node sent (the leftmost, from shard 0), which the
+    // tree reads first and never again.
     double* sum = all.data();
     combine({0, shards_}, sent, sum, 0);
     return result(sum);
@@ -168,12 +172,22 @@ class Evaluation {
         kept[i] = std::move(params[i].grad());
         params[i].zero_grad();
       }
+    auto give_back = [&] {
+      for (std::size_t i = 0; i < params.size(); ++i)
+        if (!kept[i].empty()) params[i].grad() = std::move(kept[i]);
+    };
     std::vector<Range> nodes;
     cover({0, shards_}, block_of(s_.comm.rank(), s_.comm.size(), shards_), nodes);
     out.resize(nodes.size() * width_);
-    for (std::size_t i = 0; i < nodes.size(); ++i) node_sums(nodes[i], out.data() + i * width_, 0);
-    for (std::size_t i = 0; i < params.size(); ++i)
-      if (!kept[i].empty()) params[i].grad() = std::move(kept[i]);
+    try {
+      for (std::size_t i = 0; i < nodes.size(); ++i)
+        node_sums(nodes[i], out.data() + i * width_, 0);
+    } catch (...) {
+      for (Variable& p : params) p.zero_grad();  // a failed shard's partial gradients
+      give_back();
+      throw;
+    }
+    give_back();
   }
 
   // The sum over the tree node `r`: as a rank sent it, or from its two halves.
@@ -197,8 +211,8 @@ class Evaluation {
     std::vector<std::size_t> lengths(ranks);
     bool any_failed = false;
     for (std::size_t r = 0; r < ranks; ++r) {
-      any_failed = any_failed || status[4 * r] != 0;
-      lengths[r] = static_cast<std::size_t>(status[4 * r + 3]);
+      any_failed = any_failed || status[kStatus * r] != 0;
+      lengths[r] = static_cast<std::size_t>(status[kStatus * r + 3]);
     }
     if (any_failed) {
       const std::string texts = comm.allgather_text(message, lengths);
@@ -208,19 +222,26 @@ class Evaluation {
       std::string what = "data_parallel:";
       std::size_t at = 0;
       for (std::size_t r = 0; r < ranks; ++r) {
-        if (status[4 * r] != 0)
+        if (status[kStatus * r] != 0)
           what += fmt::format(" rank {} of {} failed: {};", r, ranks, texts.substr(at, lengths[r]));
         at += lengths[r];
       }
       what.pop_back();
       throw DistributedError(what);
     }
-    for (std::size_t r = 1; r < ranks; ++r)
-      if (status[4 * r + 1] != status[1] || status[4 * r + 2] != status[2])
+    for (std::size_t r = 1; r < ranks; ++r) {
+      if (status[kStatus * r + 4] != status[4])
+        throw DistributedError(fmt::format(
+            "data_parallel: rank {} {} gradients and rank 0 {}: every rank must evaluate the loss "
+            "the same way (inside a NoGradGuard or not)",
+            r, status[kStatus * r + 4] > 1 ? "wants" : "does not want",
+            status[4] > 1 ? "does" : "does not"));
+      if (status[kStatus * r + 1] != status[1] || status[kStatus * r + 2] != status[2])
         throw DistributedError(fmt::format(
             "data_parallel: rank {} was given another batch than rank 0 ({} examples against {}, "
             "or other indices); give every rank the same batches (the same sampler seed)",
-            r, status[4 * r + 1], status[1]));
+            r, status[kStatus * r + 1], status[1]));
+    }
   }
 
   // The batch's mean loss as a node whose backward gives each parameter its mean gradient, kept

@@ -91,10 +91,14 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_value) {
       {p.w}, [&](const Batch&) { return p.w * 1.0; }, 10, local);
   BOOST_CHECK_EXCEPTION(vector_loss.loss(whole_batch(10)), ValueError,
                         mentions("data_parallel", "single value", "(3, 1)"));
-  // A shard's own error reaches the caller as it was thrown (one process alone).
+  // A shard's own error reaches the caller as it was thrown (one process alone), and the
+  // gradient the parameter had is kept.
   Objective failing = dist::data_parallel(
       {p.w}, [](const Batch&) -> Variable { throw ShapeError("a shard's own error"); }, 10, local);
+  loss_and_grad(f, whole_batch(10));
+  const std::vector<double> g = p.w.grad().to_vector();
   BOOST_CHECK_EXCEPTION(failing.loss(whole_batch(10)), ShapeError, mentions("a shard's own error"));
+  BOOST_TEST(test::close(p.w.grad(), g, 0));
 }
 
 BOOST_AUTO_TEST_CASE(the_world_needs_mpi_initialised) {
