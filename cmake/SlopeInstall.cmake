@@ -46,6 +46,21 @@ endforeach()
 install(FILES ${SLOPE_BUILD_INCLUDE}/slope/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/slope)
 
 install(EXPORT slopeTargets NAMESPACE slope:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/slope)
+
+# slope::distributed (SLOPE_WITH_MPI), with its headers, in an export of its own: a project gets it
+# with find_package(slope COMPONENTS distributed), which then needs MPI (and the C language, for
+# FindMPI); a project that does not ask needs neither.
+if(TARGET slope_distributed)
+  install(TARGETS slope_distributed EXPORT slopeDistributedTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  file(GLOB slope_distributed_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/distributed/*.hpp)
+  install(FILES ${slope_distributed_headers}
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/slope/distributed)
+  install(EXPORT slopeDistributedTargets NAMESPACE slope::
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/slope)
+endif()
 configure_package_config_file(cmake/slopeConfig.cmake.in
   ${CMAKE_BINARY_DIR}/slopeConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/slope)
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/slopeConfigVersion.cmake

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// slope-test-labels: mpi unit
+// data_parallel on the one-process path (no MPI needed): the sharded mean equals the plain mean
+// for every shard size, gradients come back through backward() with its seed, the caller's
+// gradients are kept, evaluation without a graph, and the errors for bad input.
+#define BOOST_TEST_MODULE distributed
+#include "support/checks.hpp"
+#include <slope/distributed/distributed.hpp>
+
+using namespace slope;
+using test::mentions;
+namespace dist = slope::distributed;
+
+namespace {
+
+// Least squares on 10 examples of 3 features (float64): loss_i = (x_i w - t_i)^2.
+struct Problem {
+  Variable w{randn({3, 1}, 1), true};
+  Variable x{randn({10, 3}, 2)};
+  Tensor t = randn({10, 1}, 3);
+
+  Variable rows_loss(const Batch& b, Reduction r) {
+    std::vector<double> xs, ts;
+    for (std::size_t i : b)
+      for (std::size_t j = 0; j < 3; ++j) xs.push_back(x.value().flat(i * 3 + j));
+    for (std::size_t i : b) ts.push_back(t.flat(i));
+    const Variable d =
+        matmul(test::constant(xs, {b.size(), 3}), w) - test::constant(ts, {b.size(), 1});
+    const Variable s = sum(d * d);
+    return r == Reduction::sum ? s : s / static_cast<double>(b.size());
+  }
+  Objective sharded(std::size_t shard) {
+    return dist::data_parallel({w}, [this](const Batch& b) { return rows_loss(b, Reduction::sum); },
+                               10, dist::Communicator::local(), {shard});
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_sharded_mean_is_the_plain_mean_for_every_shard_size) {
+  Problem p;
+  Objective plain{{p.w}, [&](const Batch& b) { return p.rows_loss(b, Reduction::mean); }, 10};
+  const Batch all = whole_batch(10);
+  const double l0 = loss_and_grad(plain, all);
+  const std::vector<double> g0 = p.w.grad().to_vector();
+  for (std::size_t shard : {1, 3, 4, 10, 64}) {
+    Objective f = p.sharded(shard);
+    BOOST_TEST(loss_and_grad(f, all) == l0, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(test::close(p.w.grad(), g0, 1e-12));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(backward_scales_by_its_seed_and_adds_to_kept_gradients) {
+  Problem p;
+  Objective f = p.sharded(3);
+  const Batch all = whole_batch(10);
+  loss_and_grad(f, all);
+  const std::vector<double> g = p.w.grad().to_vector();
+  // The loss keeps the gradient the parameter had; backward with seed 2 adds twice the gradient.
+  Variable loss = f.loss(all);
+  BOOST_TEST(test::close(p.w.grad(), g, 0));
+  loss.backward(Tensor::scalar(2.0, Dtype::float64));
+  std::vector<double> three(g.size());
+  for (std::size_t i = 0; i < g.size(); ++i) three[i] = 3 * g[i];
+  BOOST_TEST(test::close(p.w.grad(), three, 1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(evaluation_without_a_graph_exchanges_losses_only) {
+  Problem p;
+  Objective f = p.sharded(4);
+  const Batch all = whole_batch(10);
+  const double with_grad = loss_and_grad(f, all);
+  p.w.zero_grad();
+  BOOST_TEST(loss_value(f, all) == with_grad);
+  BOOST_TEST(!p.w.has_grad());
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_value) {
+  Problem p;
+  auto shard_loss = [&](const Batch& b) { return p.rows_loss(b, Reduction::sum); };
+  const auto local = dist::Communicator::local();
+  BOOST_CHECK_EXCEPTION(dist::data_parallel({p.w}, shard_loss, 10, local, {0}), ValueError,
+                        mentions("data_parallel", "shard_size", "0"));
+  BOOST_CHECK_EXCEPTION(dist::data_parallel({p.w}, nullptr, 10, local), ValueError,
+                        mentions("data_parallel", "shard loss"));
+  BOOST_CHECK_EXCEPTION(dist::data_parallel({}, shard_loss, 10, local), ValueError,
+                        mentions("data_parallel", "parameter"));
+  Objective f = p.sharded(4);
+  BOOST_CHECK_EXCEPTION(f.loss(Batch{}), ValueError, mentions("data_parallel", "empty"));
+  Objective vector_loss = dist::data_parallel(
+      {p.w}, [&](const Batch&) { return p.w * 1.0; }, 10, local);
+  BOOST_CHECK_EXCEPTION(vector_loss.loss(whole_batch(10)), ValueError,
+                        mentions("data_parallel", "single value", "(3, 1)"));
+  // A shard's own error reaches the caller as it was thrown (one process alone), and the
+  // gradient the parameter had is kept.
+  Objective failing = dist::data_parallel(
+      {p.w}, [](const Batch&) -> Variable { throw ShapeError("a shard's own error"); }, 10, local);
+  loss_and_grad(f, whole_batch(10));
+  const std::vector<double> g = p.w.grad().to_vector();
+  BOOST_CHECK_EXCEPTION(failing.loss(whole_batch(10)), ShapeError, mentions("a shard's own error"));
+  BOOST_TEST(test::close(p.w.grad(), g, 0));
+}
+
+BOOST_AUTO_TEST_CASE(the_world_needs_mpi_initialised) {
+  BOOST_CHECK_EXCEPTION(dist::Communicator::world(), dist::DistributedError,
+                        mentions("Communicator::world", "not initialised", "run"));
+  const auto local = dist::Communicator::local();
+  BOOST_TEST(local.rank() == 0);
+  BOOST_TEST(local.size() == 1);
+  BOOST_TEST(local.prints());
+}
