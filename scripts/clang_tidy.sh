@@ -27,7 +27,8 @@ check_one() {
 }
 export -f check_one
 shopt -s nullglob
-files=(graph/*.cpp ops/*.cpp gradcheck/*.cpp data/*.cpp optim/*.cpp nn/*.cpp viz/*.cpp checkpoint/*.cpp)
+files=(graph/*.cpp ops/*.cpp gradcheck/*.cpp data/*.cpp optim/*.cpp nn/*.cpp viz/*.cpp checkpoint/*.cpp
+  distributed/*.cpp)
 start=$SECONDS
 status=0
 printf '%s\n' "${files[@]}" | xargs -P 2 -I{} bash -c 'check_one "$1"' _ {} || status=1
