@@ -33,12 +33,9 @@ Variable avg_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
       "avg_pool2d", std::move(y), {x},
       // why hand-written: g / (KH KW) spread over each window, with no temporary.
       [win, scale](const Tensor& g, Inputs& in) {
-        bool fresh = false;
-        Tensor& dx = in[0].grad_slot(&fresh);
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
-          T* d = dx.data<T>();
-          if (fresh) std::fill(d, d + dx.size(), T(0));
+          T* d = detail::zeroed_grad_slot<T>(in[0]);
           const T* gp = gv.data();
           detail::for_each_window(win, [&](std::size_t o, std::size_t plane, std::size_t r0,
                                            std::size_t r1, std::size_t c0, std::size_t c1) {

@@ -139,14 +139,8 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
-          auto slot = [](const Variable& v) {
-            bool fresh = false;
-            T* d = v.grad_slot(&fresh).template data<T>();
-            if (fresh) std::fill(d, d + v.size(), T(0));
-            return d;
-          };
-          T* dx = need_x ? slot(in[0]) : nullptr;
-          T* dw = need_w ? slot(in[1]) : nullptr;
+          T* dx = need_x ? detail::zeroed_grad_slot<T>(in[0]) : nullptr;
+          T* dw = need_w ? detail::zeroed_grad_slot<T>(in[1]) : nullptr;
           const T* xp = in[0].value().template data<T>();
           const T* wp = in[1].value().template data<T>();
           const std::size_t chunk = chunk_images(k, hw);

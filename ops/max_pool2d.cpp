@@ -57,15 +57,13 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
       "max_pool2d", std::move(y), {x},
       // why hand-written: only the winners' indices are kept; g goes straight to them.
       [arg = std::move(arg)](const Tensor& g, Inputs& in) {
-        bool fresh = false;
-        Tensor& dx = in[0].grad_slot(&fresh);
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
-          T* d = dx.data<T>();
-          if (fresh) std::fill(d, d + dx.size(), T(0));
+          T* d = detail::zeroed_grad_slot<T>(in[0]);
           for (std::size_t o = 0; o < arg.size(); ++o) d[arg[o]] += gv.data()[o];
         });
-        detail::nan_where_nan(dx, in[0].value());  // NOTE: the NaN rule (op_helpers.hpp)
+        // NOTE: the NaN rule (op_helpers.hpp), on the gradient just written.
+        detail::nan_where_nan(in[0].grad(), in[0].value());
       },
       [kernel, stride, padding](const Inputs& in) {
         return max_pool2d(in[0], kernel, stride, padding);

@@ -9,11 +9,21 @@
 #include <fmt/format.h>
 
 #include "../graph/errors.hpp"
+#include "../graph/variable.hpp"
 #include "conv.hpp"
 
 namespace slope::detail {
 
 inline std::string size2_str(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
+
+/// The gradient buffer of `v` for a backward that adds into it: a fresh one is zeroed first.
+template <class T>
+T* zeroed_grad_slot(const Variable& v) {
+  bool fresh = false;
+  T* d = v.grad_slot(&fresh).template data<T>();
+  if (fresh) std::fill(d, d + v.size(), T(0));
+  return d;
+}
 
 /// A sliding window over x [N, C, H, W]: its input and output extents.
 struct Window2d {
