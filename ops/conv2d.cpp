@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
+#include <numeric>
 #include <vector>
 
 #include "gemm.hpp"
@@ -167,9 +168,16 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
             }
           }
           if (has_bias && in[2].requires_grad()) {  // [N, O, HO, WO] -> [O], summed in double
-            std::vector<T> sums(o_count);
-            detail::sum_over(gv.data(), g.shape(), {0, 2, 3}, sums.data());
-            detail::write_or_add_grad<T>(in[2], [&sums](std::size_t o) { return sums[o]; });
+            // NOTE: a direct loop over contiguous rows: sum_over's general index walk over
+            // axes (0, 2, 3) cost a fifth of the products' time here.
+            std::vector<double> sums(o_count, 0.0);
+            for (std::size_t n = 0; n < win.n; ++n)
+              for (std::size_t o = 0; o < o_count; ++o) {
+                const T* row = gv.data() + (n * o_count + o) * hw;
+                sums[o] = std::accumulate(row, row + hw, sums[o]);
+              }
+            detail::write_or_add_grad<T>(
+                in[2], [&sums](std::size_t o) { return static_cast<T>(sums[o]); });
           }
         });
       },
