@@ -2,6 +2,7 @@
 // Every op family.
 #pragma once
 
+#include "conv.hpp"
 #include "elementwise.hpp"
 #include "index.hpp"
 #include "linalg.hpp"

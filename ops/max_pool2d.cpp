@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include <vector>
+
+#include "op_cases.hpp"
+#include "op_helpers.hpp"
+#include "window2d.hpp"
+
+namespace slope {
+
+namespace {
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+}  // namespace
+
+Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding) {
+  const detail::Window2d win =
+      detail::pool_window("max_pool2d", x.shape(), kernel, stride, padding);
+  const Shape out_shape{win.n, win.c, win.oh, win.ow};
+  shape_size(out_shape, "max_pool2d");  // before allocating
+  // arg[o]: flat index in x of the element output o took (the first maximal one).
+  std::vector<std::size_t> arg(shape_size(out_shape), kNone);
+  std::vector<char> tied;
+  const bool record = branch_recording();
+  if (record) tied.assign(arg.size(), 0);
+  Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
+    using A = std::decay_t<decltype(xv)>;
+    using T = typename A::value_type;
+    A out(out_shape);
+    const T* xp = xv.data();
+    T* yp = out.data();
+    detail::for_each_window(win, [&](std::size_t o, std::size_t plane, std::size_t r0,
+                                     std::size_t r1, std::size_t c0, std::size_t c1) {
+      std::size_t a = kNone;
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) {
+          const std::size_t i = plane + r * win.w + c;
+          // NOTE: strict > keeps the first of equal maxima; a NaN wins, so it propagates.
+          if (a == kNone || xp[i] > xp[a] || (xp[i] != xp[i] && xp[a] == xp[a])) a = i;
+        }
+      arg[o] = a;
+      yp[o] = xp[a];
+      if (!record) return;
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) {
+          const std::size_t i = plane + r * win.w + c;
+          if (i != a && xp[i] == xp[a]) tied[o] = 1;
+        }
+    });
+    return out;
+  });
+  // The branch taken by each output is which element won; a tie sits on the kink.
+  BranchRecord branches;
+  if (record)
+    branches = record_branches(
+        arg.size(), [&](std::size_t o) { return arg[o]; },
+        [&](std::size_t o) { return tied[o] != 0; });
+  Variable result = make_node(
+      "max_pool2d", std::move(y), {x},
+      // why hand-written: only the winners' indices are kept; g goes straight to them.
+      [arg = std::move(arg)](const Tensor& g, Inputs& in) {
+        g.visit([&](const auto& gv) {
+          using T = detail::value_t<decltype(gv)>;
+          T* d = detail::zeroed_grad_slot<T>(in[0]);
+          for (std::size_t o = 0; o < arg.size(); ++o) d[arg[o]] += gv.data()[o];
+        });
+        // NOTE: the NaN rule (op_helpers.hpp), on the gradient just written.
+        detail::nan_where_nan(in[0].grad(), in[0].value());
+      },
+      [kernel, stride, padding](const Inputs& in) {
+        return max_pool2d(in[0], kernel, stride, padding);
+      });
+  if (record && result.requires_grad()) result.node()->branches = branches;
+  return result;
+}
+
+Variable max_pool2d(const Variable& x, Size2 kernel) { return max_pool2d(x, kernel, kernel); }
+
+namespace {
+// Standard normal inputs: no two of a window come near a tie (kinks_at and kinks_crossed stay 0).
+std::vector<OpCase> max_pool2d_cases(std::uint64_t seed) {
+  return {
+      {"tiling",
+       {randn({2, 3, 4, 6}, seed)},
+       [](const Inputs& in) { return max_pool2d(in[0], 2); }},
+      {"stride1_overlap",
+       {randn({2, 2, 4, 5}, seed + 1)},
+       [](const Inputs& in) {
+         return max_pool2d(in[0], {2, 3}, 1);
+       }},
+      {"stride2_pad1",
+       {randn({2, 2, 5, 4}, seed + 2)},
+       [](const Inputs& in) { return max_pool2d(in[0], 3, 2, 1); }},
+  };
+}
+const OpRegistration kMaxPool2d("max_pool2d", max_pool2d_cases, /*has_kinks=*/true);
+}  // namespace
+
+}  // namespace slope

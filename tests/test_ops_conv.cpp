@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+// Convolution and pooling (ops/conv.hpp) against hand-computed values and gradients, float32
+// against float64, and the text of their errors. Finite-difference checks of every registered
+// case run in test_gradcheck_ops (gradcheck/conv2d, gradcheck/max_pool2d, gradcheck/avg_pool2d).
+#define BOOST_TEST_MODULE ops_conv
+#include <limits>
+
+#include "support/checks.hpp"
+
+using namespace slope;
+using test::close;
+using test::mentions;
+using test::param;
+
+namespace {
+const std::vector<double> k1to9{1, 2, 3, 4, 5, 6, 7, 8, 9};
+// [[1, 5, 2, 0], [3, 4, 8, -1]]: one image of one channel, two 2x2 windows.
+const std::vector<double> kPlane{1, 5, 2, 0, 3, 4, 8, -1};
+
+void backward_ones(Variable y) { y.backward(Tensor::full(y.shape(), 1.0, y.dtype())); }
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(conv2d_values)
+
+BOOST_AUTO_TEST_CASE(a_diagonal_difference_kernel) {
+  // w = [[1, 0], [0, -1]]: y[i, j] = x[i, j] - x[i + 1, j + 1] + b = 1 - 5 + 0.5 on every window.
+  Variable x = param(k1to9, {1, 1, 3, 3});
+  Variable w = param({1, 0, 0, -1}, {1, 1, 2, 2});
+  Variable b = param({0.5}, {1});
+  Variable y = conv2d(x, w, b);
+  BOOST_TEST((y.shape() == Shape{1, 1, 2, 2}));
+  BOOST_TEST(close(y.value(), {-3.5, -3.5, -3.5, -3.5}));
+  backward_ones(y);
+  // dw[p, q] = the sum of the inputs tap (p, q) sees: x's 2x2 corners.
+  BOOST_TEST(close(w.grad(), {12, 16, 24, 28}));
+  BOOST_TEST(close(b.grad(), {4}));
+  // dx: +1 where a window's top-left sits, -1 where its bottom-right does.
+  BOOST_TEST(close(x.grad(), {1, 1, 0, 1, 0, -1, 0, -1, -1}));
+}
+
+BOOST_AUTO_TEST_CASE(stride_two_and_padding_one_sum_each_window_inside_x) {
+  // A 3x3 box of ones over x padded to 5x5, every second position: the 2x2 corner sums.
+  Variable x = param(k1to9, {1, 1, 3, 3});
+  Variable w = param(std::vector<double>(9, 1.0), {1, 1, 3, 3});
+  Variable y = conv2d(x, w, Variable(), 2, 1);
+  BOOST_TEST((y.shape() == Shape{1, 1, 2, 2}));
+  BOOST_TEST(close(y.value(), {12, 16, 24, 28}));
+  backward_ones(y);
+  // x[1, 1] is in all four windows, the edges' middles in two, the corners in one.
+  BOOST_TEST(close(x.grad(), {1, 2, 1, 2, 4, 2, 1, 2, 1}));
+}
+
+BOOST_AUTO_TEST_CASE(channels_are_summed_per_output_channel) {
+  // x = (2, 3) in two channels; w[0] = (1, 10), w[1] = (-1, 0.5): y = (32, -0.5).
+  Variable x = param({2, 3}, {1, 2, 1, 1});
+  Variable w = param({1, 10, -1, 0.5}, {2, 2, 1, 1});
+  Variable y = conv2d(x, w);
+  BOOST_TEST((y.shape() == Shape{1, 2, 1, 1}));
+  BOOST_TEST(close(y.value(), {32, -0.5}));
+  y.backward(test::values({1, 2}, {1, 2, 1, 1}));
+  BOOST_TEST(close(x.grad(), {1 * 1 + 2 * -1, 10 * 1 + 0.5 * 2}));
+  BOOST_TEST(close(w.grad(), {2, 3, 4, 6}));
+}
+
+BOOST_AUTO_TEST_CASE(non_square_strides_and_paddings_give_their_own_extents) {
+  // H: (4 + 2 - 3) / 2 + 1 = 2; W: (5 + 0 - 2) / 1 + 1 = 4.
+  Variable x(randn({3, 2, 4, 5}, 1), true);
+  Variable w(randn({6, 2, 3, 2}, 2), true);
+  BOOST_TEST((conv2d(x, w, Variable(), {2, 1}, {1, 0}).shape() == Shape{3, 6, 2, 4}));
+}
+
+BOOST_AUTO_TEST_CASE(float32_matches_float64) {
+  const Tensor x = randn({3, 4, 7, 6}, 3), w = randn({5, 4, 3, 3}, 4), b = randn({5}, 5);
+  Variable y64 = conv2d(Variable(x), Variable(w), Variable(b), 2, 1);
+  Variable x32(x.to(Dtype::float32), true), w32(w.to(Dtype::float32), true);
+  Variable y32 = conv2d(x32, w32, Variable(b.to(Dtype::float32)), 2, 1);
+  BOOST_TEST((y32.dtype() == Dtype::float32));
+  BOOST_TEST(close(y32.value(), y64.value().to_vector(), 1e-4));
+  backward_ones(y32);
+  BOOST_TEST((x32.grad().shape() == x.shape()));
+  BOOST_TEST((w32.grad().shape() == w.shape()));
+}
+
+BOOST_AUTO_TEST_CASE(gradients_accumulate_over_two_uses) {
+  Variable x = param(k1to9, {1, 1, 3, 3});
+  Variable w = param({1, 0, 0, -1}, {1, 1, 2, 2});
+  Variable y = sum(conv2d(x, w)) + sum(conv2d(x, w));
+  y.backward();
+  BOOST_TEST(close(w.grad(), {24, 32, 48, 56}));
+  BOOST_TEST(close(x.grad(), {2, 2, 0, 2, 0, -2, 0, -2, -2}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(pool_values)
+
+BOOST_AUTO_TEST_CASE(max_pool2d_takes_each_windows_max) {
+  Variable x = param(kPlane, {1, 1, 2, 4});
+  Variable y = max_pool2d(x, 2);
+  BOOST_TEST((y.shape() == Shape{1, 1, 1, 2}));
+  BOOST_TEST(close(y.value(), {5, 8}));
+  y.backward(test::values({1, 2}, {1, 1, 1, 2}));
+  BOOST_TEST(close(x.grad(), {0, 1, 0, 0, 0, 0, 2, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_padding_never_wins) {
+  // All negative: a zero padding would win every window; -inf padding never does.
+  Variable x = param({-1, -2, -3, -4}, {1, 1, 2, 2});
+  Variable y = max_pool2d(x, 2, 2, 1);
+  BOOST_TEST((y.shape() == Shape{1, 1, 2, 2}));
+  BOOST_TEST(close(y.value(), {-1, -2, -3, -4}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_overlapping_windows_add_their_gradients) {
+  // Stride 1, kernel 2 over [[1, 5, 2, 0], [3, 4, 8, -1]]: maxima 5, 8, 8.
+  Variable x = param(kPlane, {1, 1, 2, 4});
+  Variable y = max_pool2d(x, 2, 1);
+  BOOST_TEST(close(y.value(), {5, 8, 8}));
+  backward_ones(y);
+  BOOST_TEST(close(x.grad(), {0, 1, 0, 0, 0, 0, 2, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_records_a_tie_as_a_kink) {
+  BranchRecordingGuard recording;
+  Variable x = param({3, 3, 1, 2}, {1, 1, 2, 2});
+  Variable tie = max_pool2d(x, 2);
+  BOOST_TEST(tie.node()->branches.at_kink == 1u);
+  Variable apart = max_pool2d(param({3, 2.5, 1, 2}, {1, 1, 2, 2}), 2);
+  BOOST_TEST(apart.node()->branches.at_kink == 0u);
+  // The first of equal maxima takes the gradient.
+  backward_ones(tie);
+  BOOST_TEST(close(x.grad(), {1, 0, 0, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_lets_a_nan_win_with_a_nan_gradient) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Variable x = param({1, nan, 9, 2}, {1, 1, 2, 2});
+  Variable y = max_pool2d(x, 2);
+  BOOST_TEST(std::isnan(y.item()));
+  backward_ones(y);
+  BOOST_TEST(std::isnan(x.grad().flat(1)));
+  for (std::size_t i : {0, 2, 3}) BOOST_TEST(x.grad().flat(i) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(avg_pool2d_takes_each_windows_mean) {
+  Variable x = param(kPlane, {1, 1, 2, 4});
+  Variable y = avg_pool2d(x, 2);
+  BOOST_TEST(close(y.value(), {13.0 / 4, 9.0 / 4}));
+  backward_ones(y);
+  BOOST_TEST(close(x.grad(), std::vector<double>(8, 0.25)));
+}
+
+BOOST_AUTO_TEST_CASE(avg_pool2d_counts_padding_as_zeros) {
+  // Kernel 2, stride 2, padding 1 over a 2x2 image: each window holds one element of four.
+  Variable x = param({1, 2, 3, 4}, {1, 1, 2, 2});
+  Variable y = avg_pool2d(x, 2, 2, 1);
+  BOOST_TEST(close(y.value(), {0.25, 0.5, 0.75, 1}));
+  backward_ones(y);
+  BOOST_TEST(close(x.grad(), {0.25, 0.25, 0.25, 0.25}));
+}
+
+BOOST_AUTO_TEST_CASE(pools_keep_batch_and_channels) {
+  Variable x(randn({3, 4, 6, 5}, 6), true);
+  BOOST_TEST((max_pool2d(x, {2, 3}).shape() == Shape{3, 4, 3, 1}));
+  BOOST_TEST((avg_pool2d(x, 3, {1, 2}, 1).shape() == Shape{3, 4, 6, 3}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(errors)
+
+BOOST_AUTO_TEST_CASE(conv2d_names_every_shape) {
+  Variable x(randn({1, 2, 3, 3}, 1)), w(randn({1, 2, 5, 5}, 2)), b(randn({1}, 3));
+  BOOST_CHECK_EXCEPTION(
+      conv2d(x, w, b), ShapeError,
+      mentions("conv2d:", "kernel (5, 5)", "padded input (3, 3)", "x shape (1, 2, 3, 3)",
+               "w shape (1, 2, 5, 5)", "b shape (1)", "stride (1, 1)", "padding (0, 0)"));
+  BOOST_TEST((conv2d(x, w, b, 1, 1).shape() == Shape{1, 1, 1, 1}));  // padded to 5x5 it fits
+  Variable w3(randn({4, 3, 2, 2}, 4));
+  BOOST_CHECK_EXCEPTION(conv2d(x, w3), ShapeError,
+                        mentions("conv2d: x has 2 channels, w takes 3", "x shape (1, 2, 3, 3)",
+                                 "w shape (4, 3, 2, 2)", "b shape none"));
+  Variable w2(randn({1, 2, 2, 2}, 5));
+  BOOST_CHECK_EXCEPTION(conv2d(x, w2, b, {0, 1}), ValueError,
+                        mentions("conv2d: the stride must be at least 1", "stride (0, 1)",
+                                 "x shape (1, 2, 3, 3)", "w shape (1, 2, 2, 2)"));
+  BOOST_CHECK_EXCEPTION(conv2d(x, w2, Variable(randn({2}, 6))), ShapeError,
+                        mentions("conv2d: the bias must have shape (1)", "b shape (2)"));
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_refuses_wrong_ranks) {
+  Variable x3(randn({2, 3, 3}, 1)), x(randn({1, 2, 3, 3}, 2)), w(randn({1, 2, 2, 2}, 3));
+  BOOST_CHECK_EXCEPTION(
+      conv2d(x3, w), ShapeError,
+      mentions("conv2d: expected a 4-D x", "x shape (2, 3, 3)", "w shape (1, 2, 2, 2)"));
+  Variable w2(randn({2, 2}, 4));
+  BOOST_CHECK_EXCEPTION(
+      conv2d(x, w2), ShapeError,
+      mentions("conv2d: expected a 4-D w", "x shape (1, 2, 3, 3)", "w shape (2, 2)"));
+  BOOST_CHECK_EXCEPTION(conv2d(x, Variable(randn({1, 2, 2, 2}, 5).to(Dtype::float32))), TypeError,
+                        mentions("conv2d", "float64", "float32"));
+}
+
+BOOST_AUTO_TEST_CASE(pools_name_the_shape_and_the_window) {
+  Variable x(randn({1, 2, 3, 4}, 1));
+  BOOST_CHECK_EXCEPTION(max_pool2d(x, 4), ShapeError,
+                        mentions("max_pool2d: the kernel (4, 4) is larger than the padded input "
+                                 "(3, 4)",
+                                 "x shape (1, 2, 3, 4)", "kernel (4, 4)", "stride (4, 4)"));
+  BOOST_CHECK_EXCEPTION(avg_pool2d(x, 4), ShapeError, mentions("avg_pool2d:", "(1, 2, 3, 4)"));
+  BOOST_CHECK_EXCEPTION(max_pool2d(x, 2, 0), ValueError,
+                        mentions("max_pool2d: the stride must be at least 1", "stride (0, 0)"));
+  BOOST_CHECK_EXCEPTION(avg_pool2d(x, {0, 2}), ValueError,
+                        mentions("avg_pool2d: the kernel must be at least 1", "kernel (0, 2)"));
+  BOOST_CHECK_EXCEPTION(max_pool2d(x, 2, 2, 2), ValueError,
+                        mentions("max_pool2d: the padding may be at most half the kernel",
+                                 "padding (2, 2)", "x shape (1, 2, 3, 4)"));
+  BOOST_CHECK_EXCEPTION(avg_pool2d(Variable(randn({3, 4}, 2)), 2), ShapeError,
+                        mentions("avg_pool2d: expected a 4-D x", "x shape (3, 4)"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
