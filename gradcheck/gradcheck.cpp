@@ -128,7 +128,8 @@ void finish(GradcheckResult& r) {
 // The core of gradcheck and of each node's check: leaves made once, perturbed in place.
 GradcheckResult check_function(const OpFn& f, const std::vector<Tensor>& inputs,
                                const std::vector<bool>& checked, const GradcheckOptions& o,
-                               const std::string& label, const char* input_word) {
+                               const std::string& label, const char* input_word,
+                               const std::vector<std::string>& input_names = {}) {
   GradcheckResult r = start_result(o, label, "input");
   Inputs vars;
   for (const auto& t : inputs) {
@@ -148,8 +149,10 @@ GradcheckResult check_function(const OpFn& f, const std::vector<Tensor>& inputs,
     if (!checked[i]) continue;
     const Tensor analytic =
         vars[i].has_grad() ? vars[i].grad() : Tensor::zeros(vars[i].shape(), vars[i].dtype());
-    r.inputs.push_back(check_tensor(fmt::format("{} {}", input_word, i), vars[i].value(), analytic,
-                                    mix(o.seed, i), phi, s0, o));
+    const std::string name = i < input_names.size() && !input_names[i].empty()
+                                 ? input_names[i]
+                                 : fmt::format("{} {}", input_word, i);
+    r.inputs.push_back(check_tensor(name, vars[i].value(), analytic, mix(o.seed, i), phi, s0, o));
   }
   finish(r);
   return r;
@@ -210,12 +213,20 @@ GradcheckResult gradcheck_model(const std::function<Variable()>& loss,
                                 const std::vector<std::string>& names) {
   require_grad_mode("gradcheck_model");
   if (params.empty()) throw ValueError("gradcheck_model: no parameters to check");
+  if (!names.empty() && names.size() != params.size())
+    throw ValueError(
+        fmt::format("gradcheck_model: {} names for {} parameters", names.size(), params.size()));
+  // Rows say "param 0", errors "parameter 0", when the parameters have no names.
+  auto param_label = [&names](std::size_t i, const char* word = "param") {
+    return i < names.size() ? names[i] : fmt::format("{} {}", word, i);
+  };
   for (std::size_t i = 0; i < params.size(); ++i) {
     if (!params[i].defined())
-      throw ValueError(fmt::format("gradcheck_model: parameter {} is a null variable", i));
+      throw ValueError(
+          fmt::format("gradcheck_model: {} is a null variable", param_label(i, "parameter")));
     if (!params[i].is_leaf())
-      throw ValueError(fmt::format(
-          "gradcheck_model: parameter {} is not a leaf (it was made by '{}')", i, params[i].op()));
+      throw ValueError(fmt::format("gradcheck_model: {} is not a leaf (it was made by '{}')",
+                                   param_label(i, "parameter"), params[i].op()));
   }
   GradcheckResult r = start_result(options, label, "parameter");
   {
@@ -250,13 +261,12 @@ GradcheckResult gradcheck_model(const std::function<Variable()>& loss,
     for (std::size_t i = 0; i < ps.size(); ++i) {
       const Tensor analytic =
           ps[i].has_grad() ? ps[i].grad() : Tensor::zeros(ps[i].shape(), ps[i].dtype());
-      const std::string name = i < names.size() ? names[i] : fmt::format("param {}", i);
-      r.inputs.push_back(
-          check_tensor(name, ps[i].value(), analytic, mix(options.seed, i), phi, s0, options));
+      r.inputs.push_back(check_tensor(param_label(i), ps[i].value(), analytic, mix(options.seed, i),
+                                      phi, s0, options));
     }
   }
   if (options.per_node) {
-    GradcheckResult nodes = gradcheck_nodes(loss, options, label);
+    GradcheckResult nodes = gradcheck_nodes(loss, options, label, params, names);
     for (auto& row : nodes.inputs) r.inputs.push_back(std::move(row));
     for (auto& w : nodes.warnings) add_warning(r, std::move(w));
     r.subject = "parameter / node";
@@ -265,8 +275,22 @@ GradcheckResult gradcheck_model(const std::function<Variable()>& loss,
   return r;
 }
 
-GradcheckResult gradcheck_nodes(const std::function<Variable()>& loss,
+GradcheckResult gradcheck_model(const std::function<Variable()>& loss,
+                                const std::vector<std::pair<std::string, Variable>>& named,
                                 const GradcheckOptions& options, const std::string& label) {
+  std::vector<Variable> params;
+  std::vector<std::string> names;
+  for (const auto& [name, p] : named) {
+    names.push_back(name);
+    params.push_back(p);
+  }
+  return gradcheck_model(loss, params, options, label, names);
+}
+
+GradcheckResult gradcheck_nodes(const std::function<Variable()>& loss,
+                                const GradcheckOptions& options, const std::string& label,
+                                const std::vector<Variable>& params,
+                                const std::vector<std::string>& names) {
   require_grad_mode("gradcheck_nodes");
   const Variable out = loss();
   if (!out.defined() || !out.requires_grad())
@@ -293,12 +317,19 @@ GradcheckResult gradcheck_nodes(const std::function<Variable()>& loss,
     }
     std::vector<Tensor> values;
     std::vector<bool> checked;
+    std::vector<std::string> input_names;  // "W1 (in 1)" for an input that is a named parameter
     for (const auto& in : node->inputs) {
       values.push_back(in.value());
       checked.push_back(in.requires_grad());
+      std::string in_name;
+      for (std::size_t i = 0; i < params.size() && i < names.size(); ++i)
+        if (params[i].defined() && params[i].node() == in.node())
+          in_name = fmt::format("{} (in {})", names[i], values.size() - 1);
+      input_names.push_back(std::move(in_name));
     }
     try {
-      GradcheckResult sub = check_function(node->replay, values, checked, o, name, "in");
+      GradcheckResult sub =
+          check_function(node->replay, values, checked, o, name, "in", input_names);
       r.converted = r.converted || sub.converted;
       if (sub.dtype == Dtype::float32) set_dtype(r, Dtype::float32);
       for (auto& row : sub.inputs) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -127,21 +128,31 @@ GradcheckResult gradcheck(const OpFn& f, const std::vector<Tensor>& inputs,
 /// gradients and requires_grad flags; the loss must then build its constants in the parameters'
 /// element type (e.g. `Variable(x.to(w.dtype()))`), else TypeError says so. With in_float64 off
 /// the check runs in float32 and the report warns when rtol is below what float32 can resolve.
-/// `names` label the parameters ("param 0", ... by default). Throws ValueError for an empty or
-/// non-leaf parameter, GraphError inside a NoGradGuard.
+/// `names` label the parameters ("param 0", ... by default), in the parameter rows and, with
+/// per_node, in the node rows ("#0 linear: W1 (in 1)"). Throws ValueError for an empty or
+/// non-leaf parameter or a names list of another length, GraphError inside a NoGradGuard.
 GradcheckResult gradcheck_model(const std::function<Variable()>& loss,
                                 const std::vector<Variable>& params,
                                 const GradcheckOptions& options = {},
                                 const std::string& label = "model",
                                 const std::vector<std::string>& names = {});
+/// The same over named parameters, such as a module's named_parameters():
+/// `gradcheck_model(loss, model.named_parameters())`.
+GradcheckResult gradcheck_model(const std::function<Variable()>& loss,
+                                const std::vector<std::pair<std::string, Variable>>& named,
+                                const GradcheckOptions& options = {},
+                                const std::string& label = "model");
 
 /// Evaluates `loss` once and checks each node's local backward on the inputs it saw, through
 /// Node::replay, so an error is pinned to the node that made it. Rows are "#k op: in i" (k counts
 /// nodes inputs-first); only inputs that require a gradient are checked; a node without replay is
-/// listed as skipped. Throws GraphError when the loss records no graph.
+/// listed as skipped. An input that is one of `params` reads "#k op: <its name> (in i)", its name
+/// from `names`. Throws GraphError when the loss records no graph.
 GradcheckResult gradcheck_nodes(const std::function<Variable()>& loss,
                                 const GradcheckOptions& options = {},
-                                const std::string& label = "graph");
+                                const std::string& label = "graph",
+                                const std::vector<Variable>& params = {},
+                                const std::vector<std::string>& names = {});
 
 /// The factor c of the default step h = c * max(1, |x|): cbrt(eps) for central differences,
 /// sqrt(eps) for forward ones, eps of `dtype`.

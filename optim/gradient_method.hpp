@@ -10,12 +10,14 @@
 //   Options options;                           // the only data member (aggregate-initialised)
 //   struct State { explicit State(const Tensor& param); ... };  // per parameter, per run
 //   template <class T> void update(T* w, const T* g, std::size_t n, double lr, std::size_t t,
-//                                  State& s) const;   // t = 1, 2, ... counts this run's steps
+//                                  State& s) const;   // t = 1, 2, ... counts the steps (resumed
+//                                                     // runs continue it: load_state)
 //   void check(const char* who) const;         // optional: throws ValueError "<who>: ..."
 //   template <class S, class F> void fields(S& s, F&& f) const;  // f("m", s.m) for each tensor of
 //                                              // a State (flat, the parameter's size and type):
 //                                              // what state() exports; a rule without it
-//                                              // cannot export or load state
+//                                              // cannot export or load state (unless its
+//                                              // State is an empty struct)
 #pragma once
 
 #include <cmath>
@@ -182,10 +184,14 @@ class GradientMethod : public Optimizer {
   }
   template <class S, class F>
   void fields(S& s, F&& f) const {
-    if constexpr (detail::HasFields<Rule>::value)
+    if constexpr (detail::HasFields<Rule>::value) {
       rule_.fields(s, f);
-    else
-      detail::throw_no_fields(name_);
+    } else {
+      (void)s;
+      (void)f;
+      // An empty State has no tensors; any other must say what it holds.
+      if constexpr (!std::is_empty_v<typename Rule::State>) detail::throw_no_fields(name_);
+    }
   }
   std::vector<std::string> field_names() const {
     std::vector<std::string> out;

@@ -379,7 +379,7 @@ BOOST_AUTO_TEST_CASE(model_check_in_float32_warns_and_keeps_float32) {
 BOOST_AUTO_TEST_CASE(model_check_rejects_bad_parameter_lists) {
   Variable w(randn({2, 2}, 1), true);
   auto loss = [&] { return sum(w); };
-  BOOST_CHECK_EXCEPTION(gradcheck_model(loss, {}), ValueError,
+  BOOST_CHECK_EXCEPTION(gradcheck_model(loss, std::vector<Variable>{}), ValueError,
                         test::mentions("gradcheck_model", "no parameters"));
   Variable twice = w * 2.0;
   BOOST_CHECK_EXCEPTION(gradcheck_model(loss, {twice}), ValueError,

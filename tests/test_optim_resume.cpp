@@ -215,7 +215,8 @@ BOOST_AUTO_TEST_CASE(load_state_refuses_unknown_missing_and_bad_count_entries) {
   BOOST_CHECK_EXCEPTION(adam.load_state(bad_t), ValueError, mentions("Adam", "\"t\"", "2.5"));
   OptimizerState single_t = good;
   *entry(single_t, "t") = Tensor::from_vector({8}, {1}, Dtype::float32);
-  BOOST_CHECK_EXCEPTION(adam.load_state(single_t), ShapeError, mentions("Adam", "\"t\"", "float32"));
+  BOOST_CHECK_EXCEPTION(adam.load_state(single_t), ShapeError,
+                        mentions("Adam", "\"t\"", "float32"));
   // None of these changed anything: the optimizer still has no state.
   BOOST_TEST(adam.state().empty());
 }
@@ -284,6 +285,43 @@ BOOST_AUTO_TEST_CASE(lbfgs_and_searches_refuse_bad_states) {
   } none;
   none.load_state({});
   BOOST_CHECK_EXCEPTION(none.load_state(s), ValueError, mentions("Stateless", "keeps no state"));
+}
+
+namespace {
+// A rule of one's own: with an empty State it exports only "t"; with a State that holds something
+// but no fields() listing it, state() refuses rather than drop it.
+struct SignRule {
+  struct Options : GradientOptions {};
+  static constexpr const char* kName = "SignSgd";
+  Options options;
+  struct State {
+    explicit State(const Tensor& /*param*/) {}
+  };
+  template <class T>
+  void update(T* w, const T* g, std::size_t n, double lr, std::size_t /*t*/, State&) const {
+    for (std::size_t i = 0; i < n; ++i) w[i] -= static_cast<T>(lr) * T((g[i] > 0) - (g[i] < 0));
+  }
+};
+struct HiddenRule : SignRule {
+  static constexpr const char* kName = "Hidden";
+  struct State {
+    explicit State(const Tensor& p) : memory(p) {}
+    Tensor memory;
+  };
+  template <class T>
+  void update(T* /*w*/, const T* /*g*/, std::size_t /*n*/, double /*lr*/, std::size_t /*t*/,
+              State&) const {}
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(rules_of_ones_own_export_what_they_can) {
+  test::Blobs p;
+  GradientMethod<SignRule> sign;
+  sign.begin(p.objective);
+  BOOST_TEST(sign.state().size() == 1u);
+  GradientMethod<HiddenRule> hidden;
+  hidden.begin(p.objective);
+  BOOST_CHECK_EXCEPTION(hidden.state(), ValueError, mentions("Hidden", "fields()"));
 }
 
 BOOST_AUTO_TEST_CASE(fit_refuses_an_initial_epoch_past_the_run) {
