@@ -22,21 +22,13 @@
 using namespace slope;
 using test::CheckpointRun;
 using test::mentions;
+using test::same_bits;
 
 namespace {
 
 struct TempDir : test::TempDir {
   TempDir() : test::TempDir("checkpoint") {}
 };
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  if (a.empty() || b.empty()) return a.empty() == b.empty();
-  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
-  const std::size_t bytes = a.size() * (a.dtype() == Dtype::float32 ? 4 : 8);
-  return a.visit([&](const auto& x) {
-    return b.visit([&](const auto& y) { return std::memcmp(x.data(), y.data(), bytes) == 0; });
-  });
-}
 
 bool same_state(const OptimizerState& a, const OptimizerState& b) {
   if (a.size() != b.size()) return false;

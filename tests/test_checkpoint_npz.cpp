@@ -15,11 +15,13 @@
 #include <thread>
 #include <unistd.h>
 
+#include "support/checkpoint_run.hpp"
 #include "support/checks.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace slope;
 using test::mentions;
+using test::same_bits;
 
 namespace {
 
@@ -61,14 +63,6 @@ Tensor ramp(const Shape& shape, Dtype dtype) {
   std::vector<double> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i) / 7.0 - 1.0;
   return Tensor::from_vector(v, shape, dtype);
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
-  const std::size_t bytes = a.size() * (a.dtype() == Dtype::float32 ? 4 : 8);
-  return a.visit([&](const auto& x) {
-    return b.visit([&](const auto& y) { return std::memcmp(x.data(), y.data(), bytes) == 0; });
-  });
 }
 
 }  // namespace

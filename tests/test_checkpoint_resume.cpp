@@ -16,18 +16,11 @@ extern char** environ;
 
 using namespace slope;
 using test::CheckpointRun;
+using test::same_bits;
 
 namespace {
 
 constexpr std::size_t kFirst = 2, kTotal = 5;
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
-  const std::size_t bytes = a.size() * (a.dtype() == Dtype::float32 ? 4 : 8);
-  return a.visit([&](const auto& x) {
-    return b.visit([&](const auto& y) { return std::memcmp(x.data(), y.data(), bytes) == 0; });
-  });
-}
 
 // Runs the helper; its exit status (-1 when it could not start or died).
 int run_helper(std::vector<std::string> args) {

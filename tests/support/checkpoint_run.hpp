@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The small training run the checkpoint tests save, kill, load and resume: blobs, an MLP with
 // dropout (Sequential of Linear, ReLU, Dropout, Linear), softmax cross-entropy, fit() with one of
-// Sgd with momentum, Adam or L-BFGS, the loss of every step recorded.
+// Sgd with momentum, Adam or L-BFGS, the loss of every step recorded; and a bitwise comparison.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,16 @@
 #include <slope/slope.hpp>
 
 namespace slope::test {
+
+/// Whether two tensors have the same dtype, shape and bytes (both empty counts as the same).
+inline bool same_bits(const Tensor& a, const Tensor& b) {
+  if (a.empty() || b.empty()) return a.empty() == b.empty();
+  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
+  const std::size_t bytes = a.size() * (a.dtype() == Dtype::float32 ? 4 : 8);
+  return a.visit([&](const auto& x) {
+    return b.visit([&](const auto& y) { return std::memcmp(x.data(), y.data(), bytes) == 0; });
+  });
+}
 
 struct CheckpointRun {
   Dataset data = gaussian_blobs(48, 6, 3, /*seed=*/5, /*noise_seed=*/6);
