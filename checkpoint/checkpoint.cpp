@@ -196,6 +196,7 @@ TrainingState load(const std::string& path, const std::vector<nn::NamedParameter
     rethrow_prefixed(at);
   }
   std::vector<Variable> vars;
+  vars.reserve(params.size());
   for (const auto& [name, p] : params) vars.push_back(p);
   restore(vars, values);
   return run;

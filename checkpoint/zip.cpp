@@ -95,7 +95,7 @@ std::string write_zip(const std::vector<ZipEntry>& entries, const std::string& c
       libzip_fail(fmt::format("cannot set entry '{}'", e.name));
   }
   if (zip_close(z.get()) != 0) libzip_fail("cannot write the archive");
-  z.release();  // closed: nothing left to discard
+  (void)z.release();  // closed by zip_close: nothing left to discard
 
   zip_source_t* s = src.get();
   if (zip_source_open(s) != 0) fail(context, "cannot read the archive back");
