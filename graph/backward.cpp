@@ -57,20 +57,22 @@ void check_not_freed(const Node* n) {
         n->op));
 }
 
-// The node whose closure runs now on this thread, for error messages (add_grad names it).
-thread_local const Node* tl_running = nullptr;
+// The node whose closure runs now on this thread, for error messages (add_grad names it) and so
+// that a closure's reads through `Inputs&` do not count as modifications. A sweep points this at a
+// slot of its own once, so that marking each closure call is a plain store, not a TLS access.
+thread_local const Node* const* tl_running = nullptr;
 
-// Sets tl_running for one closure call, and puts the previous one back however the call ends (a
+// Points tl_running at `slot` for one sweep and puts the previous slot back however it ends (a
 // backward nested in a closure).
-class Running {
+class RunningSlot {
  public:
-  explicit Running(const Node* n) : previous_(tl_running) { tl_running = n; }
-  ~Running() { tl_running = previous_; }
-  Running(const Running&) = delete;
-  Running& operator=(const Running&) = delete;
+  explicit RunningSlot(const Node* const* slot) : previous_(tl_running) { tl_running = slot; }
+  ~RunningSlot() { tl_running = previous_; }
+  RunningSlot(const RunningSlot&) = delete;
+  RunningSlot& operator=(const RunningSlot&) = delete;
 
  private:
-  const Node* previous_;
+  const Node* const* previous_;
 };
 
 // An input changed since the op used it: the closure would read the new value and compute the
@@ -88,7 +90,7 @@ void check_versions(const Node* n) {
 }  // namespace
 
 namespace detail {
-const Node* running_backward() { return tl_running; }
+const Node* running_backward() { return tl_running ? *tl_running : nullptr; }
 }  // namespace detail
 
 namespace {
@@ -158,6 +160,10 @@ void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
   if (anomaly) detail::anomaly_seed(*root, seed);
   SweepBuffers buffers;
   std::swap(buffers, tl_buffers);
+  // Between closures the running node is the enclosing sweep's (none outside a closure).
+  const Node* const outside = detail::running_backward();
+  const Node* running = outside;
+  const RunningSlot slot(&running);
   std::vector<Node*>& order = buffers.order;
   std::vector<Stash> stash;
   try {
@@ -177,8 +183,9 @@ void run_backward(const Variable& out, Tensor&& seed, BackwardOptions options) {
       Node* n = *it;
       if (!n->backward) continue;  // a leaf: its gradient stays
       if (!n->grad.empty()) {
-        Running running(n);
+        running = n;
         n->backward(n->grad, n->inputs);
+        running = outside;
         if (anomaly) detail::anomaly_backward(*n);
       }
       n->grad = Tensor();  // an inner node's gradient is spent once passed on

@@ -17,23 +17,13 @@ std::string shape_str(const Shape& shape) {
   return fmt::format("({})", fmt::join(shape, ", "));
 }
 
-std::size_t shape_size(const Shape& shape, const char* who) {
-  std::size_t n = 1;
-  bool overflow = false;
-  // NOTE: a zero extent makes the count 0 whatever the others, but an overflowing extent is still
-  // refused: a later reshape or broadcast would otherwise multiply it.
-  for (auto e : shape) overflow |= __builtin_mul_overflow(n, e, &n) || e > kMaxTensorElements;
-  if (overflow || n > kMaxTensorElements)
-    throw ShapeError(fmt::format(
-        "{}: shape {} has too many elements for memory (the count overflows or exceeds {})", who,
-        shape_str(shape), kMaxTensorElements));
-  return n;
+namespace detail {
+void throw_too_many(const Shape& shape, const char* who) {
+  throw ShapeError(fmt::format(
+      "{}: shape {} has too many elements for memory (the count overflows or exceeds {})", who,
+      shape_str(shape), kMaxTensorElements));
 }
 
-Tensor::Tensor(Array<float> a) : data_(std::move(a)) { shape_size(shape(), "tensor"); }
-Tensor::Tensor(Array<double> a) : data_(std::move(a)) { shape_size(shape(), "tensor"); }
-
-namespace detail {
 void throw_wrong_dtype(Dtype wanted, const Tensor& t) {
   if (t.empty())
     throw TypeError(

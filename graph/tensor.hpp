@@ -63,8 +63,8 @@ std::string shape_str(const Shape& shape);
 constexpr std::size_t kMaxTensorElements = PTRDIFF_MAX / sizeof(double);
 /// The element count of `shape`. Throws ShapeError "<who>: shape (4294967296, 4294967296) has too
 /// many elements for memory ..." when the count overflows or exceeds kMaxTensorElements, so that a
-/// shape is refused before anything is allocated for it.
-std::size_t shape_size(const Shape& shape, const char* who = "shape");
+/// shape is refused before anything is allocated for it. Inline: every op's result is counted.
+inline std::size_t shape_size(const Shape& shape, const char* who = "shape");
 
 template <class T>
 constexpr Dtype dtype_of();
@@ -83,8 +83,8 @@ class Tensor {
  public:
   Tensor() = default;
   /// Takes the array; throws ShapeError when its shape's element count overflows.
-  Tensor(Array<float> a);   // NOLINT(google-explicit-constructor)
-  Tensor(Array<double> a);  // NOLINT(google-explicit-constructor)
+  Tensor(Array<float> a) : data_(counted(a)) {}   // NOLINT(google-explicit-constructor)
+  Tensor(Array<double> a) : data_(counted(a)) {}  // NOLINT(google-explicit-constructor)
   /// A copy of any xtensor container or expression of float or double (`xt::xarray<float>`,
   /// `xt::xtensor<double, 2>`, `xt::eye(3)`, `a + b`), of the same element type, row-major.
   template <class E>
@@ -144,6 +144,13 @@ class Tensor {
   Tensor& operator+=(const Tensor& other);
 
  private:
+  // The array, moved on once its shape's count is known to fit (xtensor's own count may wrap).
+  template <class T>
+  static Array<T>&& counted(Array<T>& a) {
+    shape_size(a.shape(), "tensor");
+    return std::move(a);
+  }
+
   std::variant<std::monostate, Array<float>, Array<double>> data_;
 };
 
@@ -158,7 +165,18 @@ namespace detail {
 [[noreturn]] void throw_wrong_dtype(Dtype wanted, const Tensor& t);
 /// Throws ShapeError "<who>: expected a <dim>-D tensor, got shape (2, 3)".
 void check_dim_is(const char* who, const Tensor& t, std::size_t dim);
+[[noreturn]] void throw_too_many(const Shape& shape, const char* who);
 }  // namespace detail
+
+inline std::size_t shape_size(const Shape& shape, const char* who) {
+  std::size_t n = 1;
+  bool overflow = false;
+  // NOTE: a zero extent makes the count 0 whatever the others, but an overflowing extent is still
+  // refused: a later reshape or broadcast would otherwise multiply it.
+  for (auto e : shape) overflow |= __builtin_mul_overflow(n, e, &n) || e > kMaxTensorElements;
+  if (overflow || n > kMaxTensorElements) detail::throw_too_many(shape, who);
+  return n;
+}
 
 template <class E>
 Tensor::Tensor(const xt::xexpression<E>& e) {
