@@ -75,6 +75,42 @@ BOOST_AUTO_TEST_CASE(evaluation_without_a_graph_exchanges_losses_only) {
   BOOST_TEST(!p.w.has_grad());
 }
 
+BOOST_AUTO_TEST_CASE(a_parameter_no_shard_uses_keeps_an_empty_gradient_as_with_a_plain_mean) {
+  Problem p;
+  Variable unused{randn({2}, 4), true};
+  Variable rare{randn({1}, 5), true};  // used by the shard holding example 9 only
+  auto loss = [&](const Batch& b, Reduction r) {
+    Variable l = p.rows_loss(b, r);
+    for (std::size_t i : b)
+      if (i == 9) return l + sum(rare * rare) * (r == Reduction::sum ? 1.0 : 1.0 / b.size());
+    return l;
+  };
+  const std::vector<Variable> params{p.w, unused, rare};
+  Objective plain{params, [&](const Batch& b) { return loss(b, Reduction::mean); }, 10};
+  Objective sharded =
+      dist::data_parallel(params, [&](const Batch& b) { return loss(b, Reduction::sum); }, 10,
+                          dist::Communicator::local(), {3});
+  const Batch all = whole_batch(10);
+  for (Objective* f : {&plain, &sharded}) {
+    loss_and_grad(*f, all);
+    BOOST_TEST(p.w.has_grad());
+    BOOST_TEST(!unused.has_grad());
+    BOOST_TEST(rare.has_grad());
+    BOOST_TEST(rare.grad().flat(0) == 2 * rare.value().flat(0) / 10,
+               boost::test_tools::tolerance(1e-12));
+  }
+  // So a step with weight decay leaves the unused parameter alone (the optimizer skips it).
+  const std::vector<double> before = unused.value().to_vector();
+  const double rare_before = rare.value().flat(0);
+  SgdOptions o;
+  o.step_size = 0.1;
+  o.weight_decay = 0.5;
+  Sgd sgd(o);
+  sgd.step(sharded, all, {});
+  BOOST_TEST(test::close(unused.value(), before, 0));
+  BOOST_TEST(rare.value().flat(0) != rare_before);
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_refused_naming_the_value) {
   Problem p;
   auto shard_loss = [&](const Batch& b) { return p.rows_loss(b, Reduction::sum); };
