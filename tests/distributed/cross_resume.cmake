@@ -10,12 +10,13 @@ set(ENV{OMPI_MCA_btl_vader_single_copy_mechanism} "none")
 
 # Runs dp_resume on `np` processes with the arguments after it; its parameters' hash in `hash`.
 function(dp_resume np hash)
+  string(REPLACE ";" " " args "${ARGN}")
   if(np EQUAL 0)
     set(command ${PROGRAM} --local ${ARGN})
-    set(shown "dp_resume --local ${ARGN}")
+    set(shown "dp_resume --local ${args}")
   else()
     set(command ${MPIEXEC} --allow-run-as-root --oversubscribe -np ${np} ${PROGRAM} ${ARGN})
-    set(shown "mpirun -np ${np} dp_resume ${ARGN}")
+    set(shown "mpirun -np ${np} dp_resume ${args}")
   endif()
   execute_process(COMMAND ${command} TIMEOUT 60 RESULT_VARIABLE status OUTPUT_VARIABLE out
     ERROR_VARIABLE out)
