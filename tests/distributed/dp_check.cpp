@@ -2,7 +2,9 @@
 // dp_check: trains a small MLP through slope::distributed::data_parallel with Sgd (momentum) and
 // with Adam, over every process mpirun started and, in the same process, alone without MPI (the
 // one-process path); prints a hash of the parameters' bytes and exits 1 unless every rank's
-// parameters are bitwise those of the one-process run. Run by tests/distributed.cmake:
+// parameters are bitwise those of the one-process run, or unless a parameter only one rank's
+// shard uses lacks a gradient on some rank, or one no shard uses has one. Run by
+// tests/distributed.cmake:
 //   mpirun -np N dp_check                    1, 2 or 3 processes, bitwise equal
 //   mpirun -np 3 dp_check --throw-rank 1     rank 1's shard loss throws on the 4th call
 //   mpirun -np 3 dp_check --abort-rank 1     rank 1 throws outside an exchange

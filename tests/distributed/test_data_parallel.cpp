@@ -2,7 +2,9 @@
 // slope-test-labels: mpi unit
 // data_parallel on the one-process path (no MPI needed): the sharded mean equals the plain mean
 // for every shard size, gradients come back through backward() with its seed, the caller's
-// gradients are kept, evaluation without a graph, and the errors for bad input.
+// gradients are kept, evaluation without a graph, a float32 model (single shards go through the
+// exchange as floats), a parameter no shard uses keeps an empty gradient, and the errors for bad
+// input.
 #define BOOST_TEST_MODULE distributed
 #include "support/checks.hpp"
 #include <slope/distributed/distributed.hpp>
@@ -47,6 +49,33 @@ BOOST_AUTO_TEST_CASE(the_sharded_mean_is_the_plain_mean_for_every_shard_size) {
     Objective f = p.sharded(shard);
     BOOST_TEST(loss_and_grad(f, all) == l0, boost::test_tools::tolerance(1e-12));
     BOOST_TEST(test::close(p.w.grad(), g0, 1e-12));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_float32_model_gets_the_plain_mean_whether_shards_are_single_or_summed) {
+  Variable w{randn({3, 1}, 1, Dtype::float32), true};
+  const Variable x{randn({10, 3}, 2, Dtype::float32)};
+  const Tensor t = randn({10, 1}, 3, Dtype::float32);
+  const Labels labels(10, 0);
+  RowGather rows(x, labels);
+  auto loss = [&](const Batch& b, double scale) {
+    std::vector<double> ts;
+    for (std::size_t i : b) ts.push_back(t.flat(i));
+    const Variable d = matmul(rows.x(b.indices), w) -
+                       Variable(Tensor::from_vector(ts, {b.size(), 1}, Dtype::float32));
+    return sum(d * d) * scale;
+  };
+  Objective plain{{w}, [&](const Batch& b) { return loss(b, 1.0 / b.size()); }, 10};
+  const Batch all = whole_batch(10);
+  const double l0 = loss_and_grad(plain, all);
+  const std::vector<double> g0 = w.grad().to_vector();
+  // 64: the whole batch is one shard, sent as floats; 4: three shards summed in double.
+  for (std::size_t shard : {64, 4}) {
+    Objective f = dist::data_parallel({w}, [&](const Batch& b) { return loss(b, 1.0); }, 10,
+                                      dist::Communicator::local(), {shard});
+    BOOST_TEST(loss_and_grad(f, all) == l0, boost::test_tools::tolerance(1e-5));
+    BOOST_TEST((w.grad().dtype() == Dtype::float32));
+    BOOST_TEST(test::close(w.grad(), g0, 1e-5));
   }
 }
 
