@@ -58,14 +58,16 @@ void Communicator::allgather(const std::vector<double>& mine,
                              const std::vector<std::size_t>& counts,
                              std::vector<double>& all) const {
   all.resize(total(counts));
+  // Moved as 8-byte words, bit for bit: a word may hold two floats (data_parallel's compact
+  // shards), which no conversion must touch.
   if (!mpi_) {
-    std::copy(mine.begin(), mine.end(), all.begin());
+    if (!mine.empty()) std::memcpy(all.data(), mine.data(), mine.size() * sizeof(double));
     return;
   }
   std::vector<int> offsets;
   std::vector<int> n = int_counts(counts, offsets);
-  MPI_Allgatherv(mine.data(), n[static_cast<std::size_t>(rank_)], MPI_DOUBLE, all.data(), n.data(),
-                 offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+  MPI_Allgatherv(mine.data(), n[static_cast<std::size_t>(rank_)], MPI_UINT64_T, all.data(),
+                 n.data(), offsets.data(), MPI_UINT64_T, MPI_COMM_WORLD);
 }
 
 std::vector<double> Communicator::allgather_fixed(const std::vector<double>& mine) const {

@@ -32,7 +32,7 @@ class Communicator {
 
   /// Every rank's `mine`, concatenated in rank order, into `all` on every rank (resized; its
   /// buffer is reused); `counts` (one per rank) are the lengths of every rank's part, which every
-  /// rank must know.
+  /// rank must know. The values are moved as 8-byte words, bit for bit.
   void allgather(const std::vector<double>& mine, const std::vector<std::size_t>& counts,
                  std::vector<double>& all) const;
   /// Every rank's `n` values (the same n on all ranks), in rank order.

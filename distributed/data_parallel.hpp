@@ -27,13 +27,14 @@ struct DataParallelOptions {
 using ShardLoss = std::function<Variable(const Batch& shard)>;
 
 /// An Objective for any optimizer and fit(): loss(batch) is the mean loss over the batch and its
-/// backward() gives every parameter the mean gradient. Each rank computes the sums of its own
-/// shards (a graph and a backward per shard), the ranks exchange them, and every rank adds them in
-/// the same fixed tree over the shards and divides by the batch size once. Under a NoGradGuard
-/// only the losses are exchanged. Every rank must call loss with the same batch (the same sampler
-/// seed). When a shard's loss throws, every rank throws DistributedError naming the rank and its
-/// message at the same exchange (one process alone rethrows the exception itself). Throws
-/// ValueError for shard_size 0, no parameters or zero examples.
+/// backward() gives every parameter the mean gradient, except that a parameter no shard on any
+/// rank used keeps an empty gradient (as with a plain objective; every rank agrees). Each rank
+/// computes the sums of its own shards (a graph and a backward per shard), the ranks exchange them,
+/// and every rank adds them in the same fixed tree over the shards and divides by the batch size
+/// once. Under a NoGradGuard only the losses are exchanged. Every rank must call loss with the same
+/// batch (the same sampler seed). When a shard's loss throws, every rank throws DistributedError
+/// naming the rank and its message at the same exchange (one process alone rethrows the exception
+/// itself). Throws ValueError for shard_size 0, no parameters or zero examples.
 Objective data_parallel(std::vector<Variable> params, ShardLoss sum_loss, std::size_t examples,
                         const Communicator& comm, DataParallelOptions options = {});
 

@@ -2,7 +2,9 @@
 // dp_check: trains a small MLP through slope::distributed::data_parallel with Sgd (momentum) and
 // with Adam, over every process mpirun started and, in the same process, alone without MPI (the
 // one-process path); prints a hash of the parameters' bytes and exits 1 unless every rank's
-// parameters are bitwise those of the one-process run. Run by tests/distributed.cmake:
+// parameters are bitwise those of the one-process run, or unless a parameter only one rank's
+// shard uses lacks a gradient on some rank, or one no shard uses has one. Run by
+// tests/distributed.cmake:
 //   mpirun -np N dp_check                    1, 2 or 3 processes, bitwise equal
 //   mpirun -np 3 dp_check --throw-rank 1     rank 1's shard loss throws on the 4th call
 //   mpirun -np 3 dp_check --abort-rank 1     rank 1 throws outside an exchange
@@ -118,6 +120,38 @@ bool same_as_mean(const Dataset& data) {
   return ok;
 }
 
+// A parameter only the last shard uses has a gradient on every rank, though the rank holding
+// that shard is the last one; a parameter no shard uses has none on any rank (as with a plain
+// objective), decided from the exchanged flags, so every rank's optimizer skips the same ones.
+bool gradient_presence_agrees(const dist::Communicator& comm, const Dataset& data) {
+  Mlp mlp = make_mlp(100);
+  Variable rare(randn({3}, 9, Dtype::float32), true), unused(randn({2}, 10, Dtype::float32), true);
+  const Variable x(data.x);
+  RowGather rows(x, data.y);
+  std::vector<Variable> params = mlp.params;
+  params.push_back(rare);
+  params.push_back(unused);
+  Objective f = dist::data_parallel(params,
+                                    [&](const Batch& b) {
+                                      Variable l =
+                                          softmax_cross_entropy(mlp.scores(rows.x(b.indices)),
+                                                                rows.y(b.indices), Reduction::sum);
+                                      for (std::size_t i : b)
+                                        if (i == data.size() - 1) return l + sum(rare * rare);
+                                      return l;
+                                    },
+                                    data.size(), comm, {8});
+  loss_and_grad(f, whole_batch(data.size()));
+  const bool ok = rare.has_grad() && !unused.has_grad() && mlp.params[0].has_grad();
+  if (!ok || comm.prints())
+    std::printf(
+        "rank %d of %d: the parameter only the last shard uses %s a gradient, the unused "
+        "one %s%s\n",
+        comm.rank(), comm.size(), rare.has_grad() ? "has" : "has NOT",
+        unused.has_grad() ? "HAS one" : "none", ok ? "" : "  MISMATCH");
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,6 +163,7 @@ int main(int argc, char** argv) {
   const Dataset data = gaussian_blobs(130, 6, 3, 7, 8);
   return dist::run(argc, argv, [&](const dist::Communicator& world) {
     bool ok = world.rank() != 0 || same_as_mean(data);
+    ok = gradient_presence_agrees(world, data) && ok;
     for (const std::string name : {"sgd", "adam"}) {
       const std::uint64_t alone = train(name, dist::Communicator::local(), data, Failure{});
       const std::uint64_t here = train(name, world, data, failure);
