@@ -29,11 +29,8 @@ cp "$tmp"/linear_classifier/{templates.png,curves.svg,confusion.svg} "$images/"
 
 echo "== toy2d (seed 0)"
 "$bin/toy2d" --seed 0 --out "$tmp/toy2d" | tail -n 2
-# The still pictures of the final regions; the lecture's points and the spiral are the ones the
-# tutorial shows (all ten together would be most of the size budget).
-for still in lecture_linear lecture_two-layer spiral_linear spiral_two-layer; do
-  cp "$tmp/toy2d/toy2d_$still.svg" "$images/"
-done
+# The still pictures of the final regions, one per data set and model (about 250 KB together).
+cp "$tmp"/toy2d/toy2d_*.svg "$images/"
 # The page as a browser draws it: the default run at its last step, and the spiral's two-layer net.
 chromium=$(command -v chromium || command -v chromium-browser)
 shot() {  # shot FILE URL-FRAGMENT
