@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates every picture under docs/images/ (docs/tutorial.md and README.md show them): builds
-# the examples with the ci preset, runs each with its defaults and fixed seeds, and copies what it
-# wrote. The runs are the full ones the tutorial quotes (linear_classifier about a minute of CPU,
-# toy2d less); two_layer_net and image_features run only when asked (--all), and only their
-# pictures (*.png, *.svg), if they write any, are kept.
+# the examples with the ci preset, runs linear_classifier (its defaults, seed 0) and toy2d (seed
+# 0), copies what they wrote, and screenshots toy2d's page in headless Chromium. Both runs take a
+# few seconds of CPU and their pictures are the same bit for bit on a rerun (the screenshots up to
+# font rendering). two_layer_net and image_features write no pictures today; with --all they run
+# too (about a minute of CPU each) and any *.png or *.svg they write is kept, prefixed with the
+# program's name.
 # Usage: scripts/docs_images.sh [--all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
