@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "fashion_data.hpp"
 #include "out_dir.hpp"
 #include <slope/slope.hpp>
 
@@ -80,15 +81,14 @@ Tensor side_by_side(const std::vector<Tensor>& blocks) {
 
 // The splits' features: `make` maps a split's images to the blocks of columns.
 template <class Make>
-Features features(const std::string& name, const TrainValidationTest& d, Make make) {
-  const std::vector<Tensor> train = make(d.train.x), val = make(d.validation.x),
-                            test = make(d.test.x);
+Features features(const std::string& name, const examples::Data& d, Make make) {
+  const std::vector<Tensor> train = make(d.train.x), val = make(d.val.x), test = make(d.test.x);
   auto finish = [&](const std::vector<Tensor>& blocks, const Dataset& labels) {
     std::vector<Tensor> s;
     for (std::size_t k = 0; k < blocks.size(); ++k) s.push_back(standardise(blocks[k], train[k]));
     return Dataset{side_by_side(s), labels.y};
   };
-  return {name, finish(train, d.train), finish(val, d.validation), finish(test, d.test)};
+  return {name, finish(train, d.train), finish(val, d.val), finish(test, d.test)};
 }
 
 struct Result {
@@ -139,35 +139,17 @@ Result train(const Args& a, const Features& f) {
   return r;
 }
 
-TrainValidationTest load(const Args& a, std::size_t& side, std::size_t& channels) {
-  const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 1000 : 0;
-  const std::size_t n_val = a.quick ? 500 : 5000;
-  side = 28;
-  channels = 1;
-  if (a.data_set == "cifar10") {
-    side = kCifar10Side;
-    channels = 3;
-    TrainTest tt = load_cifar10(a.data, max_train, max_test);
-    TrainValidation tv = split_validation(tt.train, n_val, a.seed);
-    fmt::print("data: CIFAR-10 from {}\n", a.data);
-    return {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
-  }
-  if (const DataSource s = choose_data_source(a.data, a.quick); s.synthetic) {
-    fmt::print("{}\n      (10 Gaussian blobs: no shapes, so features need not help)\n", s.note);
-    TrainTest tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
-    TrainValidation tv = split_validation(tt.train, n_val, a.seed);
-    return {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
-  }
-  fmt::print("data: Fashion-MNIST from {}\n", a.data);
-  return load_fashion_mnist_split(a.data, n_val, a.seed, max_train, max_test);
-}
-
 int run_main(const Args& a) {
   const std::filesystem::path out = examples::prepare_out_dir(a.out);
-  std::size_t side = 0, channels = 0;
-  const TrainValidationTest d = load(a, side, channels);
+  examples::DataRequest request = examples::data_request(a.data, a.seed, a.quick);
+  request.data_set = a.data_set;
+  request.subtract_mean = false;  // each feature block is standardised on its own
+  const examples::Data d = examples::load_data(request);
+  const std::size_t side = d.side, channels = d.channels;
+  fmt::print("{}data: {}{}\n", d.note, d.source,
+             d.synthetic ? " (no shapes, so features need not help)" : "");
   fmt::print("{} train, {} validation, {} test images of {} x {} x {}\n", d.train.size(),
-             d.validation.size(), d.test.size(), channels, side, side);
+             d.val.size(), d.test.size(), channels, side, side);
   HogOptions hog;
   hog.cell = a.cell;
   const bool colour = channels == 3;

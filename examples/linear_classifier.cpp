@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "fashion_data.hpp"
 #include "out_dir.hpp"
 #include <slope/slope.hpp>
 
@@ -35,9 +36,6 @@ struct Args {
 const std::vector<std::string> kOptimizers = {
     "sgd",     "sgd_plain", "nesterov", "gd",   "random_search", "random_local_search",
     "adagrad", "rmsprop",   "adam",     "lbfgs"};
-const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
-                                                "Coat",        "Sandal",    "Shirt",    "Sneaker",
-                                                "Bag",         "Ankle boot"};
 
 void add_flags(CLI::App& app, Args& a) {
   using namespace slope::cli;
@@ -93,7 +91,7 @@ struct Data {
   Split train, val, test;
   std::string source;
   std::size_t side = 28, channels = 1;  // the images' shape, for the templates
-  std::vector<std::string> names = kFashionNames;
+  std::vector<std::string> names;
 };
 
 Split head(const Split& s, std::size_t n) {  // the first n rows
@@ -104,37 +102,15 @@ Split head(const Split& s, std::size_t n) {  // the first n rows
 }
 
 Data load_data(const Args& a) {
-  const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 1000 : 0;
-  const std::size_t n_validation = a.quick ? 500 : 5000;
-  TrainValidationTest d;  // validation rows come out of the training set; test is only evaluated
-  Data out;
-  if (a.data_set == "cifar10") {
-    TrainTest tt = load_cifar10(a.data, max_train, max_test);
-    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
-    d = {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
-    out.source = fmt::format("CIFAR-10 from {}", a.data);
-    out.side = kCifar10Side;
-    out.channels = 3;
-    out.names = cifar10_class_names();
-  } else if (const DataSource source = choose_data_source(a.data, a.quick); source.synthetic) {
-    fmt::print("{}\n      (10 Gaussian blobs)\n", source.note);
-    TrainTest tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
-    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
-    d = {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
-    out.source = "synthetic data";
-  } else {
-    d = load_fashion_mnist_split(a.data, n_validation, a.seed, max_train, max_test);
-    out.source = fmt::format("Fashion-MNIST from {}", a.data);
-  }
-  const Tensor mean = mean_image(d.train);  // from the training rows only, applied to all
-  for (Dataset* s : {&d.train, &d.validation, &d.test}) {
-    subtract_mean(*s, mean);
-    if (a.bias_trick) *s = with_bias_column(*s);
-  }
-  out.train = {Variable(std::move(d.train.x)), std::move(d.train.y)};
-  out.val = {Variable(std::move(d.validation.x)), std::move(d.validation.y)};
-  out.test = {Variable(std::move(d.test.x)), std::move(d.test.y)};
-  return out;
+  examples::DataRequest r = examples::data_request(a.data, a.seed, a.quick);
+  r.data_set = a.data_set;
+  examples::Data d = examples::load_data(r);
+  fmt::print("{}", d.note);
+  auto split = [&](Dataset& s) {
+    if (a.bias_trick) s = with_bias_column(s);
+    return Split{Variable(std::move(s.x)), std::move(s.y)};
+  };
+  return {split(d.train), split(d.val), split(d.test), d.source, d.side, d.channels, d.names};
 }
 
 // ---- the model: scores = x W + b, L = data loss + lambda * sum W^2 ----
