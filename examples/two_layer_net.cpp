@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A two-layer network on Fashion-MNIST written with slope's layers: 784 -> H -> 10, ReLU (and
 // optional dropout) between, softmax cross-entropy + L2 on the weights, SGD with momentum and a
-// cosine schedule (or Adam). Prints a line per epoch, saves the history as CSV in --out, and ends
-// with `test accuracy: 0.XXXX`. Hyperparameters were chosen on the validation split, never on the
+// cosine schedule (or Adam). Prints a line per epoch, saves the history as CSV and a checkpoint
+// per epoch in --out (--resume FILE goes on from one, bit for bit), and ends with
+// `test accuracy: 0.XXXX`. Hyperparameters were chosen on the validation split, never on the
 // test set. Run with --help for the options.
 #include <filesystem>
 #include <memory>
@@ -30,6 +31,8 @@ struct Args {
   std::uint64_t seed = 0;
   std::string data = kFashionMnistDir;
   std::string out = examples::kDefaultOutDir;
+  std::string resume;          // a checkpoint to go on from
+  std::size_t stop_after = 0;  // 0: run every epoch; else stop after this one
   bool quick = false;
 };
 
@@ -53,8 +56,19 @@ void add_flags(CLI::App& app, Args& a) {
       ->capture_default_str();
   app.add_option("--data", a.data, "the directory of Fashion-MNIST's IDX files")
       ->capture_default_str();
-  app.add_option("--out", a.out, "directory for the loss history (two_layer_net.csv)")
+  app.add_option("--out", a.out,
+                 "directory for the loss history (two_layer_net.csv) and the checkpoints "
+                 "(two_layer_net/epoch-NNNN.npz, the two newest, and best.npz by validation "
+                 "accuracy)")
       ->capture_default_str();
+  app.add_option("--resume", a.resume,
+                 "a checkpoint of this program (same --hidden, --optimizer, --epochs and "
+                 "--seed): load it and train its remaining epochs")
+      ->check(CLI::ExistingFile);
+  app.add_option("--stop-after", a.stop_after,
+                 "stop after this epoch of the --epochs planned (the schedule stays the full "
+                 "run's), e.g. to --resume later")
+      ->check(at_least(1));
   app.add_flag("--quick", a.quick,
                "a small subset and 3 epochs (the test suite's run; synthetic data when "
                "Fashion-MNIST is not installed); exits non-zero when the loss did not fall");
@@ -82,8 +96,34 @@ std::unique_ptr<Optimizer> make_optimizer(const Args& a) {
   return std::make_unique<Sgd>(o);
 }
 
+// Stops fit() after epoch `last` (1-based) of the planned run, so that the schedule is the full
+// run's and a --resume from its checkpoint goes on as if never stopped.
+class StopAfter : public Callback {
+ public:
+  explicit StopAfter(std::size_t last) : last_(last) {}
+  bool on_epoch_end(const TrainState& s, Metrics& /*log*/) override {
+    return last_ > 0 && s.epoch + 1 >= last_;
+  }
+  std::string stop_reason() const override { return fmt::format("--stop-after {}", last_); }
+
+ private:
+  std::size_t last_;
+};
+
+// A fresh run (no --resume) starts its checkpoint directory afresh: an earlier run's files would
+// count towards keep_last and set the best value to beat.
+void clear_checkpoints(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) return;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() == ".npz" && (name == "best.npz" || name.rfind("epoch-", 0) == 0))
+      fs::remove(e.path());
+  }
+}
+
 int run_main(const Args& a) {
-  examples::prepare_out_dir(a.out);
+  const std::filesystem::path out = examples::prepare_out_dir(a.out);
   const Data d = load_data(a);
   fmt::print("data: {}: {} train, {} validation, {} test rows of {} features\n", d.source,
              d.train.size(), d.val.size(), d.test.size(), d.train.features());
@@ -106,7 +146,6 @@ int run_main(const Args& a) {
     return a.reg > 0 ? data + l2({fc1.weight(), fc2.weight()}, a.reg) : data;
   };
 
-  const nn::Evaluation before = nn::evaluate(net, d.train);
   FitOptions fo;
   fo.epochs = a.epochs > 0 ? a.epochs : (a.quick ? 3 : 30);
   fo.batch_size = std::min(a.batch, d.train.size());
@@ -115,18 +154,39 @@ int run_main(const Args& a) {
     const nn::Evaluation v = nn::evaluate(net, d.val);
     return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
   };
-  const std::string csv = (std::filesystem::path(a.out) / "two_layer_net.csv").string();
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(a);
+  if (!a.resume.empty()) {
+    const TrainingState s = read_training_state(a.resume);  // checked before the model changes
+    if (s.epoch >= fo.epochs)
+      throw ValueError(fmt::format("--resume: '{}' has {} epochs done, --epochs plans {}", a.resume,
+                                   s.epoch, fo.epochs));
+    load_checkpoint(a.resume, net, optimizer.get());
+    fo.initial_epoch = s.epoch;
+    fo.initial_iteration = s.iteration;
+    fmt::print("resumed from {} after epoch {} (step {})\n", a.resume, s.epoch, s.iteration);
+  }
+  const nn::Evaluation before = nn::evaluate(net, d.train);
+  const std::string csv = (out / "two_layer_net.csv").string();
   ProgressBar progress;
   CsvLogger history(csv);
-  std::unique_ptr<Optimizer> optimizer = make_optimizer(a);
-  const FitResult r = fit(*optimizer, f, fo, progress, history);
+  if (a.resume.empty()) clear_checkpoints(out / "two_layer_net");
+  CheckpointOptions co;
+  co.monitor = "val_accuracy";
+  co.goal = Goal::maximize;
+  Checkpoint saver((out / "two_layer_net").string(), net, co);
+  StopAfter stop(a.stop_after);
+  const FitResult r = fit(*optimizer, f, fo, progress, history, saver, stop);
 
   const nn::Evaluation train = nn::evaluate(net, d.train), val = nn::evaluate(net, d.val),
                        test = nn::evaluate(net, d.test);
-  fmt::print("{} epochs in {:.1f} s; data loss {:.4f} -> {:.4f}\n", r.epochs, r.seconds,
-             before.loss, train.loss);
+  fmt::print("trained epochs {}-{} of {} in {:.1f} s{}; data loss {:.4f} before\n",
+             fo.initial_epoch + 1, r.epochs, fo.epochs, r.seconds,
+             r.stopped_early ? " (" + r.stop_reason + ")" : "", before.loss);
+  fmt::print("final loss: train {:.6f}, validation {:.6f}\n", train.loss, val.loss);
   fmt::print("accuracy: train {:.4f}, validation {:.4f}\n", train.accuracy, val.accuracy);
   fmt::print("loss history: {}\n", std::filesystem::absolute(csv).string());
+  fmt::print("checkpoints: {} (best: epoch {})\n",
+             std::filesystem::absolute(saver.kept().back()).string(), saver.best_epoch());
   const bool fell = train.loss < before.loss;
   if (a.quick && !fell)
     fmt::print("FAILED: the training loss did not fall ({:.6g} -> {:.6g})\n", before.loss,
