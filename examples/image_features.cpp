@@ -16,6 +16,7 @@
 
 #include "cli.hpp"
 #include "fashion_data.hpp"
+#include "optimizers.hpp"
 #include "out_dir.hpp"
 #include <slope/slope.hpp>
 
@@ -112,11 +113,11 @@ Result train(const Args& a, const Features& f) {
                                l2(model.weight(), a.reg);
                       },
                       f.train.size()};
-  SgdOptions o;
+  examples::OptimizerSpec o;
   o.step_size = a.lr;
   o.momentum = 0.9;
-  o.schedule = Schedule::cosine();
-  Sgd sgd(o);
+  o.cosine = true;
+  const examples::MadeOptimizer sgd = examples::make_optimizer(o);
   FitOptions fo;
   fo.epochs = a.epochs;
   fo.batch_size = std::min(a.batch, f.train.size());
@@ -132,7 +133,7 @@ Result train(const Args& a, const Features& f) {
   fmt::print(
       "\n{} ({} features): softmax + L2 {:g}, SGD lr {:g}, momentum 0.9, cosine, {} epochs\n",
       f.name, r.dims, a.reg, a.lr, a.epochs);
-  r.seconds = fit(sgd, objective, fo, progress).seconds;
+  r.seconds = fit(*sgd.optimizer, objective, fo, progress).seconds;
   r.final_loss = nn::evaluate(model, f.train, 1000, data_loss).loss;
   r.val = nn::evaluate(model, f.val, 1000, data_loss).accuracy;
   r.test = nn::evaluate(model, f.test, 1000, data_loss).accuracy;

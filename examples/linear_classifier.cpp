@@ -7,6 +7,7 @@
 // validation split, never on the test set. Run with --help for the options.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -16,7 +17,9 @@
 
 #include "cli.hpp"
 #include "fashion_data.hpp"
+#include "optimizers.hpp"
 #include "out_dir.hpp"
+#include "pictures.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -33,17 +36,13 @@ struct Args {
   std::string data = kFashionMnistDir, out = examples::kDefaultOutDir;
 };
 
-const std::vector<std::string> kOptimizers = {
-    "sgd",     "sgd_plain", "nesterov", "gd",   "random_search", "random_local_search",
-    "adagrad", "rmsprop",   "adam",     "lbfgs"};
-
 void add_flags(CLI::App& app, Args& a) {
   using namespace slope::cli;
   app.add_option("--loss", a.loss, "the data loss")
       ->check(CLI::IsMember({"svm", "softmax"}))
       ->capture_default_str();
   app.add_option("--optimizer", a.optimizer, "the optimizer (sgd: momentum 0.9, cosine schedule)")
-      ->check(CLI::IsMember(kOptimizers))
+      ->check(CLI::IsMember(examples::optimizer_names()))
       ->capture_default_str();
   app.add_option("--epochs", a.epochs,
                  "epochs (for gd and lbfgs: steps; random searches: draws); default per optimizer")
@@ -152,7 +151,7 @@ Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& 
   return {data_loss(loss, sc, s.y).item() + penalty, nn::accuracy(sc.value(), s.y)};
 }
 
-// ---- optimizers and their defaults ----
+// ---- each optimizer's defaults ----
 // Chosen by validation accuracy (seed 0, 5,000 validation rows; the test set never consulted):
 //   sgd, softmax: lr in {0.005 .. 0.2} x L2 in {0, 1e-5, 1e-4, 1e-3} x {10, 20, 30} epochs x
 //     batch {64, 128, 256}: lr 0.05, L2 1e-4, 20 epochs, batch 128 (0.8620; the top is flat,
@@ -162,72 +161,42 @@ Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& 
 //   gd (100 full-batch steps, momentum 0.9): softmax lr 1 (of 0.05 .. 2), svm lr 0.5 (of 0.1 .. 1).
 //   random_search: every scale >= 0.3 picks the same draws (0.1896); smaller scales do worse.
 //   adam 1e-3, rmsprop 1e-3, adagrad 0.03 (each of three step sizes, 20 epochs).
+// Epochs are steps for gd and lbfgs, draws for the random searches.
 
-struct Setup {
-  std::unique_ptr<Optimizer> optimizer;
-  std::size_t epochs = 0;
-  std::string describe;
+struct Defaults {
+  double lr_softmax, lr_svm, momentum;
+  bool cosine;
+  std::size_t epochs_softmax, epochs_svm, epochs_quick;
 };
 
-Setup make_setup(const std::string& name, const Args& a) {
+const std::map<std::string, Defaults> kDefaults = {
+    {"sgd", {0.05, 0.02, 0.9, true, 20, 30, 3}},
+    {"nesterov", {0.05, 0.02, 0.9, true, 20, 30, 3}},
+    {"sgd_plain", {0.2, 0.2, 0.0, false, 5, 5, 3}},
+    {"gd", {1.0, 0.5, 0.9, false, 100, 100, 20}},
+    {"random_search", {0.3, 0.3, 0.0, false, 1000, 1000, 50}},
+    {"random_local_search", {1e-3, 1e-3, 0.0, false, 1000, 1000, 50}},
+    {"adagrad", {0.03, 0.03, 0.0, false, 20, 20, 3}},
+    {"rmsprop", {1e-3, 1e-3, 0.0, true, 20, 20, 3}},
+    {"adam", {1e-3, 1e-3, 0.0, true, 20, 20, 3}},
+    {"lbfgs", {0.0, 0.0, 0.0, false, 50, 50, 15}}};
+
+// The optimizer `name` with the flags given and its defaults for the rest; `epochs` its epochs.
+examples::MadeOptimizer make_setup(const std::string& name, const Args& a, std::size_t& epochs) {
+  const Defaults& d = kDefaults.at(name);
   const bool svm = a.loss == "svm";
-  const double lr_given = a.lr, momentum = a.momentum >= 0 ? a.momentum : 0.9;
-  auto lr = [&](double d) { return lr_given > 0 ? lr_given : d; };
-  auto epochs = [&](std::size_t d, std::size_t quick) {
-    return a.epochs > 0 ? a.epochs : (a.quick ? quick : d);
-  };
-  // A gradient method's options: its step size, and the cosine schedule when asked.
-  auto gradient = [&](auto o, double step, bool cosine) {
-    o.step_size = lr(step);
-    if (cosine) o.schedule = Schedule::cosine();
-    return o;
-  };
-  auto batched = [&](const GradientOptions& o, bool cosine) {
-    return fmt::format("lr {:g}, {}batch {}", o.step_size,
-                       cosine ? o.schedule.describe() + ", " : "", a.batch);
-  };
-  if (name == "sgd" || name == "nesterov" || name == "sgd_plain") {
-    const bool plain = name == "sgd_plain";
-    SgdOptions o = gradient(SgdOptions(), plain ? 0.2 : (svm ? 0.02 : 0.05), !plain);
-    o.momentum = a.momentum >= 0 ? a.momentum : (plain ? 0.0 : 0.9);
-    o.nesterov = name == "nesterov";
-    return {std::make_unique<Sgd>(o), epochs(plain ? 5 : (svm ? 30 : 20), 3),
-            fmt::format("{}lr {:g}, momentum {:g}, {}, batch {}", o.nesterov ? "Nesterov, " : "",
-                        o.step_size, o.momentum, o.schedule.describe(), a.batch)};
-  }
-  if (name == "gd") {
-    SgdOptions o = gradient(SgdOptions(), svm ? 0.5 : 1.0, false);
-    o.momentum = momentum;
-    return {std::make_unique<GradientDescent>(o), epochs(100, 20),
-            fmt::format("lr {:g}, momentum {:g}, full batch", o.step_size, o.momentum)};
-  }
-  if (name == "random_search") {
-    RandomSearchOptions o;
-    o.scale = lr(0.3);
-    o.seed = a.seed;
-    return {std::make_unique<RandomSearch>(o), epochs(1000, 50),
-            fmt::format("W ~ {:g} N(0, 1)", o.scale)};
-  }
-  if (name == "random_local_search") {
-    RandomLocalSearchOptions o;
-    o.step_size = lr(1e-3);
-    o.seed = a.seed;
-    return {std::make_unique<RandomLocalSearch>(o), epochs(1000, 50),
-            fmt::format("sigma {:g}", o.step_size)};
-  }
-  if (name == "adagrad") {
-    const AdaGradOptions o = gradient(AdaGradOptions(), 0.03, false);
-    return {std::make_unique<AdaGrad>(o), epochs(20, 3), batched(o, false)};
-  }
-  if (name == "rmsprop") {
-    const RMSPropOptions o = gradient(RMSPropOptions(), 1e-3, true);
-    return {std::make_unique<RMSProp>(o), epochs(20, 3), batched(o, true)};
-  }
-  if (name == "adam") {
-    const AdamOptions o = gradient(AdamOptions(), 1e-3, true);
-    return {std::make_unique<Adam>(o), epochs(20, 3), batched(o, true)};
-  }
-  return {std::make_unique<Lbfgs>(), epochs(50, 15), "memory 10, full batch"};  // lbfgs
+  examples::OptimizerSpec s;
+  s.name = name;
+  s.step_size = a.lr > 0 ? a.lr : (svm ? d.lr_svm : d.lr_softmax);
+  s.momentum = a.momentum >= 0 ? a.momentum : d.momentum;
+  s.cosine = d.cosine;
+  s.seed = a.seed;
+  s.batch = a.batch;
+  epochs = a.epochs > 0 ? a.epochs
+           : a.quick    ? d.epochs_quick
+           : svm        ? d.epochs_svm
+                        : d.epochs_softmax;
+  return examples::make_optimizer(s);
 }
 
 // ---- training ----
@@ -242,12 +211,13 @@ struct Run {
 };
 
 Run train(const std::string& name, const Args& a, double reg, const Data& d) {
-  Setup setup = make_setup(name, a);
+  std::size_t epochs = 0;
+  examples::MadeOptimizer setup = make_setup(name, a, epochs);
   Run r;
   r.name = name;
   r.describe = setup.describe;
   r.model = make_model(d.train.x.shape()[1], a.bias_trick, a.seed + 1);
-  r.gradient_free = name == "random_search" || name == "random_local_search";
+  r.gradient_free = setup.gradient_free;
   const Model& m = r.model;
   r.initial_loss = evaluate(a.loss, reg, m, d.train).loss;
   // A full-batch search evaluates the whole set per draw: 1,000 draws over 55,000 rows would take
@@ -264,7 +234,7 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
               },
               fit_on.size()};
   FitOptions fo;
-  fo.epochs = setup.epochs;
+  fo.epochs = epochs;
   fo.batch_size = std::min(a.batch, fit_on.size());
   fo.seed = a.seed + 2;
   // Evaluated after every epoch; a search that kept its best point reuses the last evaluation.
@@ -286,14 +256,14 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
     return last;
   };
   ProgressBar::Options po;
-  if (setup.epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
+  if (epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
   ProgressBar progress(po);
   r.csv = (std::filesystem::path(a.out) / fmt::format("linear_classifier_{}_{}.csv", a.loss, name))
               .string();
   CsvLogger history(r.csv);
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
-  fmt::print("\n{} ({}), {} {}\n", name, r.describe, setup.epochs, unit);
+  fmt::print("\n{} ({}), {} {}\n", name, r.describe, epochs, unit);
   FitResult res = fit(*setup.optimizer, f, fo, progress, history);
   r.seconds = res.seconds;
   r.history = std::move(res.history);
@@ -326,39 +296,14 @@ bool gradient_check(const Args& a, double reg, const Data& d) {
 std::vector<std::string> write_pictures(const Args& a, const Data& d, const Run& r) {
   namespace fs = std::filesystem;
   const auto path = [&](const char* name) { return fs::absolute(fs::path(a.out) / name).string(); };
-  const std::size_t pixels = d.channels * d.side * d.side;  // W's rows past these: the bias
-  const Tensor& w = r.model.w.value();                      // [D, 10]
-  Tensor templates = Tensor::zeros({10, pixels}, Dtype::float32);
-  for (std::size_t c = 0; c < 10; ++c)
-    for (std::size_t i = 0; i < pixels; ++i) templates.set_flat(c * pixels + i, w.flat(i * 10 + c));
   viz::GridOptions grid;
   grid.scale = 3;
-  viz::write_png(path("templates.png"),
-                 viz::image_grid(templates, d.side, d.side, d.channels, grid));
-
-  const auto series = [&](const char* name, const char* metric, bool right_axis) {
-    viz::Series s;
-    s.name = name;
-    s.right_axis = right_axis;
-    for (const Metrics& m : r.history) s.y.push_back(m.get(metric));
-    return s;
-  };
-  viz::ChartOptions chart;
-  chart.title = fmt::format("{} classifier, {}", a.loss, r.name);
-  chart.x_label = "epoch";
-  chart.y_label = "loss";
-  chart.right_y_label = "accuracy";
-  viz::line_chart(
-      {series("training loss", "loss", false), series("validation loss", "val_loss", false),
-       series("validation accuracy", "val_accuracy", true)},
-      chart)
-      .save(path("curves.svg"));
-
+  examples::write_templates(path("templates.png"), r.model.w.value(), d.side, d.channels, 10, grid);
+  examples::write_curves(path("curves.svg"), r.history,
+                         fmt::format("{} classifier, {}", a.loss, r.name));
   NoGradGuard no_grad;
-  const nn::ConfusionMatrix cm =
-      nn::confusion_matrix(nn::argmax(r.model.scores(d.test.x).value()), d.test.y, 10);
-  viz::confusion_heatmap(cm.counts, 10, d.names, "test set: true vs predicted class")
-      .save(path("confusion.svg"));
+  examples::write_confusion(path("confusion.svg"), r.model.scores(d.test.x).value(), d.test.y,
+                            d.names);
   return {path("templates.png"), path("curves.svg"), path("confusion.svg")};
 }
 

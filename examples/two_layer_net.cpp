@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // A two-layer network on Fashion-MNIST written with slope's layers: 784 -> H -> 10, ReLU (and
 // optional dropout) between, softmax cross-entropy + L2 on the weights, SGD with momentum and a
-// cosine schedule (or Adam). Prints a line per epoch, saves the history as CSV and a checkpoint
-// per epoch in --out (--resume FILE goes on from one, bit for bit), and ends with
-// `test accuracy: 0.XXXX`. Hyperparameters were chosen on the validation split, never on the
-// test set. Run with --help for the options.
+// cosine schedule (or Adam). Prints a line per epoch, saves the history as CSV, the curves, the
+// confusion matrix and the first layer's weights as pictures, and a checkpoint per epoch in --out
+// (--resume FILE goes on from one, bit for bit), and ends with `test accuracy: 0.XXXX`.
+// Hyperparameters were chosen on the validation split, never on the test set. Run with --help for
+// the options.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,7 +14,9 @@
 
 #include "cli.hpp"
 #include "fashion_data.hpp"
+#include "optimizers.hpp"
 #include "out_dir.hpp"
+#include "pictures.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -82,18 +85,14 @@ Data load_data(const Args& a) {
   return d;
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const Args& a) {
-  if (a.optimizer == "adam") {
-    AdamOptions o;
-    o.step_size = a.lr > 0 ? a.lr : 1e-3;
-    o.schedule = Schedule::cosine();
-    return std::make_unique<Adam>(o);
-  }
-  SgdOptions o;
-  o.step_size = a.lr > 0 ? a.lr : 0.05;
-  o.momentum = 0.9;
-  o.schedule = Schedule::cosine();
-  return std::make_unique<Sgd>(o);
+examples::MadeOptimizer make_optimizer(const Args& a) {
+  examples::OptimizerSpec s;
+  s.name = a.optimizer;
+  s.step_size = a.lr > 0 ? a.lr : (a.optimizer == "adam" ? 1e-3 : 0.05);
+  s.momentum = 0.9;  // sgd's
+  s.cosine = true;
+  s.batch = a.batch;
+  return examples::make_optimizer(s);
 }
 
 // Stops fit() after epoch `last` (1-based) of the planned run, so that the schedule is the full
@@ -154,13 +153,15 @@ int run_main(const Args& a) {
     const nn::Evaluation v = nn::evaluate(net, d.val);
     return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
   };
-  std::unique_ptr<Optimizer> optimizer = make_optimizer(a);
+  const examples::MadeOptimizer made = make_optimizer(a);
+  Optimizer& optimizer = *made.optimizer;
+  fmt::print("{} ({}), {} epochs\n", a.optimizer, made.describe, fo.epochs);
   if (!a.resume.empty()) {
     const TrainingState s = read_training_state(a.resume);  // checked before the model changes
     if (s.epoch >= fo.epochs)
       throw ValueError(fmt::format("--resume: '{}' has {} epochs done, --epochs plans {}", a.resume,
                                    s.epoch, fo.epochs));
-    load_checkpoint(a.resume, net, optimizer.get());
+    load_checkpoint(a.resume, net, &optimizer);
     fo.initial_epoch = s.epoch;
     fo.initial_iteration = s.iteration;
     fmt::print("resumed from {} after epoch {} (step {})\n", a.resume, s.epoch, s.iteration);
@@ -175,7 +176,7 @@ int run_main(const Args& a) {
   co.goal = Goal::maximize;
   Checkpoint saver((out / "two_layer_net").string(), net, co);
   StopAfter stop(a.stop_after);
-  const FitResult r = fit(*optimizer, f, fo, progress, history, saver, stop);
+  const FitResult r = fit(optimizer, f, fo, progress, history, saver, stop);
 
   const nn::Evaluation train = nn::evaluate(net, d.train), val = nn::evaluate(net, d.val),
                        test = nn::evaluate(net, d.test);
@@ -185,6 +186,24 @@ int run_main(const Args& a) {
   fmt::print("final loss: train {:.6f}, validation {:.6f}\n", train.loss, val.loss);
   fmt::print("accuracy: train {:.4f}, validation {:.4f}\n", train.accuracy, val.accuracy);
   fmt::print("loss history: {}\n", std::filesystem::absolute(csv).string());
+  const auto path = [&](const char* name) {
+    return std::filesystem::absolute(out / name).string();
+  };
+  examples::write_curves(path("two_layer_net_curves.svg"), r.history,
+                         fmt::format("784-{}-10 network, {}", a.hidden, a.optimizer));
+  net.eval();  // no dropout from here on
+  NoGradGuard no_grad;
+  examples::write_confusion(path("two_layer_net_confusion.svg"), net(Variable(d.test.x)).value(),
+                            d.test.y, d.names);
+  viz::GridOptions grid;
+  grid.columns = 16;
+  grid.scale = 2;
+  const std::size_t units = std::min<std::size_t>(a.hidden, 256);
+  examples::write_templates(path("two_layer_net_weights.png"), fc1.weight().value(), d.side,
+                            d.channels, units, grid);
+  fmt::print("curves: {}\nconfusion matrix: {}\nfirst-layer weights ({} units): {}\n",
+             path("two_layer_net_curves.svg"), path("two_layer_net_confusion.svg"), units,
+             path("two_layer_net_weights.png"));
   fmt::print("checkpoints: {} (best: epoch {})\n",
              std::filesystem::absolute(saver.kept().back()).string(), saver.best_epoch());
   const bool fell = train.loss < before.loss;
