@@ -4,7 +4,9 @@
 // checks the classifier's gradient first, trains with a progress bar, prints a table, writes the
 // loss history (CSV), the learned templates (PNG), the training curves and the confusion matrix
 // (SVG) in --out, and ends with `test accuracy: 0.XXXX`. Hyperparameters were chosen on the
-// validation split, never on the test set. Run with --help for the options.
+// validation split, never on the test set. With --distributed under `mpirun -np N` it trains
+// data-parallel (examples/parallel.hpp), bitwise the same for any N. Run with --help for the
+// options.
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -19,6 +21,7 @@
 #include "fashion_data.hpp"
 #include "optimizers.hpp"
 #include "out_dir.hpp"
+#include "parallel.hpp"
 #include "pictures.hpp"
 #include <slope/slope.hpp>
 
@@ -31,7 +34,7 @@ struct Args {
   std::size_t epochs = 0;  // 0 (not a value --epochs accepts): the optimizer's default
   std::size_t batch = 128;
   double lr = 0, reg = -1, momentum = -1;  // 0 / < 0 (values the flags refuse): the defaults
-  bool bias_trick = false, quick = false, compare = false;
+  bool bias_trick = false, quick = false, compare = false, distributed = false;
   std::uint64_t seed = 0;
   std::string data = kFashionMnistDir, out = examples::kDefaultOutDir;
 };
@@ -76,6 +79,7 @@ void add_flags(CLI::App& app, Args& a) {
                "gradient check failed");
   app.add_flag("--compare", a.compare,
                "runs random search, gradient descent and SGD and tables them");
+  app.add_flag("--distributed", a.distributed, examples::kDistributedHelp);
 }
 
 // ---- data ----
@@ -130,8 +134,9 @@ Model make_model(std::size_t dim, bool bias_trick, std::uint64_t seed, Dtype dty
           Variable(Tensor::zeros({10}, dtype), true), bias_trick};
 }
 
-Variable data_loss(const std::string& loss, const Variable& scores, const Labels& y) {
-  return loss == "svm" ? multiclass_svm(scores, y) : softmax_cross_entropy(scores, y);
+Variable data_loss(const std::string& loss, const Variable& scores, const Labels& y,
+                   Reduction r = Reduction::mean) {
+  return loss == "svm" ? multiclass_svm(scores, y, 1.0, r) : softmax_cross_entropy(scores, y, r);
 }
 
 Variable objective(const std::string& loss, double reg, const Model& m, const Variable& x,
@@ -210,7 +215,8 @@ struct Run {
   bool gradient_free = false;
 };
 
-Run train(const std::string& name, const Args& a, double reg, const Data& d) {
+Run train(const std::string& name, const Args& a, double reg, const Data& d,
+          const examples::Parallel& p) {
   std::size_t epochs = 0;
   examples::MadeOptimizer setup = make_setup(name, a, epochs);
   Run r;
@@ -218,7 +224,9 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
   r.describe = setup.describe;
   r.model = make_model(d.train.x.shape()[1], a.bias_trick, a.seed + 1);
   r.gradient_free = setup.gradient_free;
-  const Model& m = r.model;
+  Model& m = r.model;
+  std::vector<Variable> params = m.params();
+  p.broadcast(params);
   r.initial_loss = evaluate(a.loss, reg, m, d.train).loss;
   // A full-batch search evaluates the whole set per draw: 1,000 draws over 55,000 rows would take
   // about 20 s, so the random searches score their draws on the first 10,000 training rows.
@@ -227,12 +235,14 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
   if (cut) r.describe += ", loss on 10000 train rows";
 
   RowGather gather(fit_on.x, fit_on.y);
-  Objective f{m.params(),
-              [&](const Batch& batch) {
-                if (batch.whole) return objective(a.loss, reg, m, fit_on.x, fit_on.y);
-                return objective(a.loss, reg, m, gather.x(batch.indices), gather.y(batch.indices));
-              },
-              fit_on.size()};
+  auto loss = [&](const Batch& b, Reduction red) {
+    if (b.whole) return data_loss(a.loss, m.scores(fit_on.x), fit_on.y, red);
+    return data_loss(a.loss, m.scores(gather.x(b.indices)), gather.y(b.indices), red);
+  };
+  Objective f = p.objective(
+      params, [&](const Batch& b) { return loss(b, Reduction::mean); },
+      [&](const Batch& shard) { return loss(shard, Reduction::sum); }, fit_on.size(), 32);
+  if (reg > 0) f.loss = [&, data = f.loss](const Batch& b) { return data(b) + l2(m.w, reg); };
   FitOptions fo;
   fo.epochs = epochs;
   fo.batch_size = std::min(a.batch, fit_on.size());
@@ -244,9 +254,9 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
     std::vector<Tensor> now = snapshot(f.params);
     const bool same =
         now.size() == evaluated_at.size() &&
-        std::equal(now.begin(), now.end(), evaluated_at.begin(), [](auto& p, auto& q) {
-          return std::equal(p.template data<float>(), p.template data<float>() + p.size(),
-                            q.template data<float>());
+        std::equal(now.begin(), now.end(), evaluated_at.begin(), [](auto& t, auto& u) {
+          return std::equal(t.template data<float>(), t.template data<float>() + t.size(),
+                            u.template data<float>());
         });
     if (!same) {
       const Eval v = evaluate(a.loss, reg, m, d.val);
@@ -261,10 +271,14 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
   r.csv = (std::filesystem::path(a.out) / fmt::format("linear_classifier_{}_{}.csv", a.loss, name))
               .string();
   CsvLogger history(r.csv);
+  if (!p.prints()) fo.evaluate = nullptr;  // the others need no log
+  std::vector<Callback*> callbacks;
+  if (p.prints()) callbacks = {&progress, &history};
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
-  fmt::print("\n{} ({}), {} {}\n", name, r.describe, epochs, unit);
-  FitResult res = fit(*setup.optimizer, f, fo, progress, history);
+  fmt::print("\n{} ({}), {} {}{}\n", name, r.describe, epochs, unit,
+             p.distributed() ? fmt::format("; data-parallel over {} processes", p.size()) : "");
+  FitResult res = fit(*setup.optimizer, f, fo, callbacks);
   r.seconds = res.seconds;
   r.history = std::move(res.history);
   r.train = evaluate(a.loss, reg, m, d.train);
@@ -318,8 +332,8 @@ void print_table(const std::vector<Run>& runs) {
       "training only, with one evaluation on the validation split per epoch)\n");
 }
 
-int run_main(const Args& a) {
-  examples::prepare_out_dir(a.out);
+int run_main(const Args& a, const examples::Parallel& p) {
+  if (p.prints()) examples::prepare_out_dir(a.out);
   const Data d = load_data(a);
   fmt::print("data: {}: {} train, {} validation, {} test rows of {} features{}\n", d.source,
              d.train.size(), d.val.size(), d.test.size(), d.train.x.shape()[1],
@@ -334,7 +348,8 @@ int run_main(const Args& a) {
       names.push_back(a.optimizer);
   }
   std::vector<Run> runs;
-  for (const auto& n : names) runs.push_back(train(n, a, reg, d));
+  for (const auto& n : names) runs.push_back(train(n, a, reg, d, p));
+  if (!p.prints()) return 0;
 
   print_table(runs);
   for (const Run& r : runs) {
@@ -352,6 +367,7 @@ int run_main(const Args& a) {
   const std::vector<std::string> pictures = write_pictures(a, d, *chosen);
   fmt::print("templates: {}\ncurves: {}\nconfusion matrix: {}\n", pictures[0], pictures[1],
              pictures[2]);
+  fmt::print("final loss: train {:.6f}, validation {:.6f}\n", chosen->train.loss, chosen->val.loss);
   fmt::print("chosen: {} ({}) with {} loss; validation accuracy {:.4f}\n", chosen->name,
              chosen->describe, a.loss, chosen->val.accuracy);
   fmt::print("test accuracy: {:.4f}\n", chosen->test.accuracy);
@@ -367,10 +383,6 @@ int main(int argc, char** argv) {
       "linear_classifier"};
   add_flags(app, a);
   if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
-  try {
-    return run_main(a);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "linear_classifier: {}\n", e.what());
-    return 2;
-  }
+  return examples::run_parallel("linear_classifier", a.distributed, argc, argv,
+                                [&](const examples::Parallel& p) { return run_main(a, p); });
 }

@@ -3,11 +3,15 @@
 // optional dropout) between, softmax cross-entropy + L2 on the weights, SGD with momentum and a
 // cosine schedule (or Adam). Prints a line per epoch, saves the history as CSV, the curves, the
 // confusion matrix and the first layer's weights as pictures, and a checkpoint per epoch in --out
-// (--resume FILE goes on from one, bit for bit), and ends with `test accuracy: 0.XXXX`.
-// Hyperparameters were chosen on the validation split, never on the test set. Run with --help for
-// the options.
+// (--resume FILE goes on from one, bit for bit), and ends with `test accuracy: 0.XXXX`. With
+// --distributed under `mpirun -np N` it trains data-parallel (examples/parallel.hpp), bitwise the
+// same for any N. Hyperparameters were chosen on the validation split, never on the test set. Run
+// with --help for the options.
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,6 +20,7 @@
 #include "fashion_data.hpp"
 #include "optimizers.hpp"
 #include "out_dir.hpp"
+#include "parallel.hpp"
 #include "pictures.hpp"
 #include <slope/slope.hpp>
 
@@ -36,7 +41,7 @@ struct Args {
   std::string out = examples::kDefaultOutDir;
   std::string resume;          // a checkpoint to go on from
   std::size_t stop_after = 0;  // 0: run every epoch; else stop after this one
-  bool quick = false;
+  bool quick = false, distributed = false;
 };
 
 void add_flags(CLI::App& app, Args& a) {
@@ -75,6 +80,7 @@ void add_flags(CLI::App& app, Args& a) {
   app.add_flag("--quick", a.quick,
                "a small subset and 3 epochs (the test suite's run; synthetic data when "
                "Fashion-MNIST is not installed); exits non-zero when the loss did not fall");
+  app.add_flag("--distributed", a.distributed, examples::kDistributedHelp);
 }
 
 using examples::Data;
@@ -121,8 +127,22 @@ void clear_checkpoints(const std::filesystem::path& dir) {
   }
 }
 
-int run_main(const Args& a) {
-  const std::filesystem::path out = examples::prepare_out_dir(a.out);
+// Examples per shard under --distributed: a batch of 128 is 4 shards, work for up to 4 ranks.
+constexpr std::size_t kShardSize = 32;
+
+// Under --distributed a shard's dropout masks come from a generator seeded by the shard's rows,
+// so that they do not depend on which rank computes the shard.
+void reseed_for(nn::Dropout& dropout, std::uint64_t seed, const Batch& shard) {
+  std::uint64_t h = 1469598103934665603ULL ^ seed;
+  for (std::size_t i : shard.indices) h = (h ^ i) * 1099511628211ULL;
+  std::ostringstream state;
+  state << std::mt19937_64(h);
+  dropout.set_rng_state(state.str());
+}
+
+int run_main(const Args& a, const examples::Parallel& p) {
+  const std::filesystem::path out =
+      p.prints() ? examples::prepare_out_dir(a.out) : std::filesystem::path(a.out);
   const Data d = load_data(a);
   fmt::print("data: {}: {} train, {} validation, {} test rows of {} features\n", d.source,
              d.train.size(), d.val.size(), d.test.size(), d.train.features());
@@ -131,32 +151,45 @@ int run_main(const Args& a) {
   nn::Sequential net;
   const nn::Linear& fc1 = net.emplace<nn::Linear>(d.train.features(), a.hidden);
   net.emplace<nn::ReLU>();
-  if (a.dropout > 0) net.emplace<nn::Dropout>(a.dropout);
+  nn::Dropout* dropout = a.dropout > 0 ? &net.emplace<nn::Dropout>(a.dropout) : nullptr;
   const nn::Linear& fc2 = net.emplace<nn::Linear>(a.hidden, 10);
-  fmt::print("model: {}, L2 {:g}\n", net.describe(), a.reg);
+  fmt::print("model: {}, L2 {:g}{}\n", net.describe(), a.reg,
+             p.distributed() ? fmt::format("; data-parallel over {} processes, shards of {}",
+                                           p.size(), kShardSize)
+                             : "");
+  std::vector<Variable> params = net.parameters();
+  p.broadcast(params);
 
   const Variable x(d.train.x);
   RowGather gather(x, d.train.y);
-  Objective f;
-  f.params = net.parameters();
-  f.examples = d.train.size();
-  f.loss = [&](const Batch& b) {
-    const Variable data = softmax_cross_entropy(net(gather.x(b.indices)), gather.y(b.indices));
-    return a.reg > 0 ? data + l2({fc1.weight(), fc2.weight()}, a.reg) : data;
+  auto data_loss = [&](const Batch& b, Reduction r) {
+    return softmax_cross_entropy(net(gather.x(b.indices)), gather.y(b.indices), r);
   };
+  Objective f = p.objective(
+      params, [&](const Batch& b) { return data_loss(b, Reduction::mean); },
+      [&](const Batch& shard) {
+        if (dropout) reseed_for(*dropout, a.seed, shard);
+        return data_loss(shard, Reduction::sum);
+      },
+      d.train.size(), kShardSize);
+  if (a.reg > 0)
+    f.loss = [&, data = f.loss](const Batch& b) {
+      return data(b) + l2({fc1.weight(), fc2.weight()}, a.reg);
+    };
 
   FitOptions fo;
   fo.epochs = a.epochs > 0 ? a.epochs : (a.quick ? 3 : 30);
   fo.batch_size = std::min(a.batch, d.train.size());
   fo.seed = a.seed + 1;
-  fo.evaluate = [&] {
-    const nn::Evaluation v = nn::evaluate(net, d.val);
-    return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
-  };
+  if (p.prints())  // the others need no log
+    fo.evaluate = [&] {
+      const nn::Evaluation v = nn::evaluate(net, d.val);
+      return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
+    };
   const examples::MadeOptimizer made = make_optimizer(a);
   Optimizer& optimizer = *made.optimizer;
   fmt::print("{} ({}), {} epochs\n", a.optimizer, made.describe, fo.epochs);
-  if (!a.resume.empty()) {
+  if (!a.resume.empty()) {                                  // every rank reads the file
     const TrainingState s = read_training_state(a.resume);  // checked before the model changes
     if (s.epoch >= fo.epochs)
       throw ValueError(fmt::format("--resume: '{}' has {} epochs done, --epochs plans {}", a.resume,
@@ -170,13 +203,17 @@ int run_main(const Args& a) {
   const std::string csv = (out / "two_layer_net.csv").string();
   ProgressBar progress;
   CsvLogger history(csv);
-  if (a.resume.empty()) clear_checkpoints(out / "two_layer_net");
+  if (a.resume.empty() && p.prints()) clear_checkpoints(out / "two_layer_net");
   CheckpointOptions co;
   co.monitor = "val_accuracy";
   co.goal = Goal::maximize;
-  Checkpoint saver((out / "two_layer_net").string(), net, co);
+  std::optional<Checkpoint> saver;
+  if (p.prints()) saver.emplace((out / "two_layer_net").string(), net, co);
   StopAfter stop(a.stop_after);
-  const FitResult r = fit(optimizer, f, fo, progress, history, saver, stop);
+  std::vector<Callback*> callbacks{&stop};
+  if (p.prints()) callbacks = {&progress, &history, &*saver, &stop};
+  const FitResult r = fit(optimizer, f, fo, callbacks);
+  if (!p.prints()) return 0;
 
   const nn::Evaluation train = nn::evaluate(net, d.train), val = nn::evaluate(net, d.val),
                        test = nn::evaluate(net, d.test);
@@ -205,7 +242,7 @@ int run_main(const Args& a) {
              path("two_layer_net_curves.svg"), path("two_layer_net_confusion.svg"), units,
              path("two_layer_net_weights.png"));
   fmt::print("checkpoints: {} (best: epoch {})\n",
-             std::filesystem::absolute(saver.kept().back()).string(), saver.best_epoch());
+             std::filesystem::absolute(saver->kept().back()).string(), saver->best_epoch());
   const bool fell = train.loss < before.loss;
   if (a.quick && !fell)
     fmt::print("FAILED: the training loss did not fall ({:.6g} -> {:.6g})\n", before.loss,
@@ -224,10 +261,6 @@ int main(int argc, char** argv) {
       "two_layer_net"};
   add_flags(app, a);
   if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
-  try {
-    return run_main(a);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "two_layer_net: {}\n", e.what());
-    return 2;
-  }
+  return examples::run_parallel("two_layer_net", a.distributed, argc, argv,
+                                [&](const examples::Parallel& p) { return run_main(a, p); });
 }
