@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "fashion_data.hpp"
 #include "out_dir.hpp"
 #include <slope/slope.hpp>
 
@@ -52,30 +53,12 @@ void add_flags(CLI::App& app, Args& a) {
                "Fashion-MNIST is not installed); exits non-zero when the loss did not fall");
 }
 
-struct Data {
-  Dataset train, val, test;
-  std::string source;
-};
+using examples::Data;
 
 Data load_data(const Args& a) {
-  const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 500 : 0;
-  const std::size_t n_validation = a.quick ? 500 : 5000;
-  Data out;
-  const DataSource source = choose_data_source(a.data, a.quick);
-  if (source.synthetic) {
-    fmt::print("{}\n      (10 Gaussian blobs)\n", source.note);
-    TrainTest tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
-    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
-    out = {std::move(tv.train), std::move(tv.validation), std::move(tt.test), "synthetic data"};
-  } else {
-    TrainValidationTest tvt =
-        load_fashion_mnist_split(a.data, n_validation, a.seed, max_train, max_test);
-    out = {std::move(tvt.train), std::move(tvt.validation), std::move(tvt.test),
-           fmt::format("Fashion-MNIST from {}", a.data)};
-  }
-  const Tensor mean = mean_image(out.train);  // from the training rows only, applied to all
-  for (Dataset* d : {&out.train, &out.val, &out.test}) subtract_mean(*d, mean);
-  return out;
+  Data d = examples::load_data(examples::data_request(a.data, a.seed, a.quick, 500));
+  fmt::print("{}", d.note);
+  return d;
 }
 
 // The network. It takes the loaders' flat rows [N, 784] and sees them as images [N, 1, 28, 28].

@@ -4,9 +4,12 @@
 // checks the classifier's gradient first, trains with a progress bar, prints a table, writes the
 // loss history (CSV), the learned templates (PNG), the training curves and the confusion matrix
 // (SVG) in --out, and ends with `test accuracy: 0.XXXX`. Hyperparameters were chosen on the
-// validation split, never on the test set. Run with --help for the options.
+// validation split, never on the test set. With --distributed under `mpirun -np N` it trains
+// data-parallel (examples/parallel.hpp), bitwise the same for any N. Run with --help for the
+// options.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -15,7 +18,11 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "fashion_data.hpp"
+#include "optimizers.hpp"
 #include "out_dir.hpp"
+#include "parallel.hpp"
+#include "pictures.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -27,17 +34,10 @@ struct Args {
   std::size_t epochs = 0;  // 0 (not a value --epochs accepts): the optimizer's default
   std::size_t batch = 128;
   double lr = 0, reg = -1, momentum = -1;  // 0 / < 0 (values the flags refuse): the defaults
-  bool bias_trick = false, quick = false, compare = false;
+  bool bias_trick = false, quick = false, compare = false, distributed = false;
   std::uint64_t seed = 0;
   std::string data = kFashionMnistDir, out = examples::kDefaultOutDir;
 };
-
-const std::vector<std::string> kOptimizers = {
-    "sgd",     "sgd_plain", "nesterov", "gd",   "random_search", "random_local_search",
-    "adagrad", "rmsprop",   "adam",     "lbfgs"};
-const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
-                                                "Coat",        "Sandal",    "Shirt",    "Sneaker",
-                                                "Bag",         "Ankle boot"};
 
 void add_flags(CLI::App& app, Args& a) {
   using namespace slope::cli;
@@ -45,7 +45,7 @@ void add_flags(CLI::App& app, Args& a) {
       ->check(CLI::IsMember({"svm", "softmax"}))
       ->capture_default_str();
   app.add_option("--optimizer", a.optimizer, "the optimizer (sgd: momentum 0.9, cosine schedule)")
-      ->check(CLI::IsMember(kOptimizers))
+      ->check(CLI::IsMember(examples::optimizer_names()))
       ->capture_default_str();
   app.add_option("--epochs", a.epochs,
                  "epochs (for gd and lbfgs: steps; random searches: draws); default per optimizer")
@@ -79,6 +79,7 @@ void add_flags(CLI::App& app, Args& a) {
                "gradient check failed");
   app.add_flag("--compare", a.compare,
                "runs random search, gradient descent and SGD and tables them");
+  app.add_flag("--distributed", a.distributed, examples::kDistributedHelp);
 }
 
 // ---- data ----
@@ -93,7 +94,7 @@ struct Data {
   Split train, val, test;
   std::string source;
   std::size_t side = 28, channels = 1;  // the images' shape, for the templates
-  std::vector<std::string> names = kFashionNames;
+  std::vector<std::string> names;
 };
 
 Split head(const Split& s, std::size_t n) {  // the first n rows
@@ -104,37 +105,15 @@ Split head(const Split& s, std::size_t n) {  // the first n rows
 }
 
 Data load_data(const Args& a) {
-  const std::size_t max_train = a.quick ? 2500 : 0, max_test = a.quick ? 1000 : 0;
-  const std::size_t n_validation = a.quick ? 500 : 5000;
-  TrainValidationTest d;  // validation rows come out of the training set; test is only evaluated
-  Data out;
-  if (a.data_set == "cifar10") {
-    TrainTest tt = load_cifar10(a.data, max_train, max_test);
-    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
-    d = {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
-    out.source = fmt::format("CIFAR-10 from {}", a.data);
-    out.side = kCifar10Side;
-    out.channels = 3;
-    out.names = cifar10_class_names();
-  } else if (const DataSource source = choose_data_source(a.data, a.quick); source.synthetic) {
-    fmt::print("{}\n      (10 Gaussian blobs)\n", source.note);
-    TrainTest tt = synthetic_fashion_mnist(max_train, max_test, a.seed);
-    TrainValidation tv = split_validation(tt.train, n_validation, a.seed);
-    d = {std::move(tv.train), std::move(tv.validation), std::move(tt.test)};
-    out.source = "synthetic data";
-  } else {
-    d = load_fashion_mnist_split(a.data, n_validation, a.seed, max_train, max_test);
-    out.source = fmt::format("Fashion-MNIST from {}", a.data);
-  }
-  const Tensor mean = mean_image(d.train);  // from the training rows only, applied to all
-  for (Dataset* s : {&d.train, &d.validation, &d.test}) {
-    subtract_mean(*s, mean);
-    if (a.bias_trick) *s = with_bias_column(*s);
-  }
-  out.train = {Variable(std::move(d.train.x)), std::move(d.train.y)};
-  out.val = {Variable(std::move(d.validation.x)), std::move(d.validation.y)};
-  out.test = {Variable(std::move(d.test.x)), std::move(d.test.y)};
-  return out;
+  examples::DataRequest r = examples::data_request(a.data, a.seed, a.quick);
+  r.data_set = a.data_set;
+  examples::Data d = examples::load_data(r);
+  fmt::print("{}", d.note);
+  auto split = [&](Dataset& s) {
+    if (a.bias_trick) s = with_bias_column(s);
+    return Split{Variable(std::move(s.x)), std::move(s.y)};
+  };
+  return {split(d.train), split(d.val), split(d.test), d.source, d.side, d.channels, d.names};
 }
 
 // ---- the model: scores = x W + b, L = data loss + lambda * sum W^2 ----
@@ -155,8 +134,9 @@ Model make_model(std::size_t dim, bool bias_trick, std::uint64_t seed, Dtype dty
           Variable(Tensor::zeros({10}, dtype), true), bias_trick};
 }
 
-Variable data_loss(const std::string& loss, const Variable& scores, const Labels& y) {
-  return loss == "svm" ? multiclass_svm(scores, y) : softmax_cross_entropy(scores, y);
+Variable data_loss(const std::string& loss, const Variable& scores, const Labels& y,
+                   Reduction r = Reduction::mean) {
+  return loss == "svm" ? multiclass_svm(scores, y, 1.0, r) : softmax_cross_entropy(scores, y, r);
 }
 
 Variable objective(const std::string& loss, double reg, const Model& m, const Variable& x,
@@ -176,7 +156,7 @@ Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& 
   return {data_loss(loss, sc, s.y).item() + penalty, nn::accuracy(sc.value(), s.y)};
 }
 
-// ---- optimizers and their defaults ----
+// ---- each optimizer's defaults ----
 // Chosen by validation accuracy (seed 0, 5,000 validation rows; the test set never consulted):
 //   sgd, softmax: lr in {0.005 .. 0.2} x L2 in {0, 1e-5, 1e-4, 1e-3} x {10, 20, 30} epochs x
 //     batch {64, 128, 256}: lr 0.05, L2 1e-4, 20 epochs, batch 128 (0.8620; the top is flat,
@@ -186,72 +166,42 @@ Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& 
 //   gd (100 full-batch steps, momentum 0.9): softmax lr 1 (of 0.05 .. 2), svm lr 0.5 (of 0.1 .. 1).
 //   random_search: every scale >= 0.3 picks the same draws (0.1896); smaller scales do worse.
 //   adam 1e-3, rmsprop 1e-3, adagrad 0.03 (each of three step sizes, 20 epochs).
+// Epochs are steps for gd and lbfgs, draws for the random searches.
 
-struct Setup {
-  std::unique_ptr<Optimizer> optimizer;
-  std::size_t epochs = 0;
-  std::string describe;
+struct Defaults {
+  double lr_softmax, lr_svm, momentum;
+  bool cosine;
+  std::size_t epochs_softmax, epochs_svm, epochs_quick;
 };
 
-Setup make_setup(const std::string& name, const Args& a) {
+const std::map<std::string, Defaults> kDefaults = {
+    {"sgd", {0.05, 0.02, 0.9, true, 20, 30, 3}},
+    {"nesterov", {0.05, 0.02, 0.9, true, 20, 30, 3}},
+    {"sgd_plain", {0.2, 0.2, 0.0, false, 5, 5, 3}},
+    {"gd", {1.0, 0.5, 0.9, false, 100, 100, 20}},
+    {"random_search", {0.3, 0.3, 0.0, false, 1000, 1000, 50}},
+    {"random_local_search", {1e-3, 1e-3, 0.0, false, 1000, 1000, 50}},
+    {"adagrad", {0.03, 0.03, 0.0, false, 20, 20, 3}},
+    {"rmsprop", {1e-3, 1e-3, 0.0, true, 20, 20, 3}},
+    {"adam", {1e-3, 1e-3, 0.0, true, 20, 20, 3}},
+    {"lbfgs", {0.0, 0.0, 0.0, false, 50, 50, 15}}};
+
+// The optimizer `name` with the flags given and its defaults for the rest; `epochs` its epochs.
+examples::MadeOptimizer make_setup(const std::string& name, const Args& a, std::size_t& epochs) {
+  const Defaults& d = kDefaults.at(name);
   const bool svm = a.loss == "svm";
-  const double lr_given = a.lr, momentum = a.momentum >= 0 ? a.momentum : 0.9;
-  auto lr = [&](double d) { return lr_given > 0 ? lr_given : d; };
-  auto epochs = [&](std::size_t d, std::size_t quick) {
-    return a.epochs > 0 ? a.epochs : (a.quick ? quick : d);
-  };
-  // A gradient method's options: its step size, and the cosine schedule when asked.
-  auto gradient = [&](auto o, double step, bool cosine) {
-    o.step_size = lr(step);
-    if (cosine) o.schedule = Schedule::cosine();
-    return o;
-  };
-  auto batched = [&](const GradientOptions& o, bool cosine) {
-    return fmt::format("lr {:g}, {}batch {}", o.step_size,
-                       cosine ? o.schedule.describe() + ", " : "", a.batch);
-  };
-  if (name == "sgd" || name == "nesterov" || name == "sgd_plain") {
-    const bool plain = name == "sgd_plain";
-    SgdOptions o = gradient(SgdOptions(), plain ? 0.2 : (svm ? 0.02 : 0.05), !plain);
-    o.momentum = a.momentum >= 0 ? a.momentum : (plain ? 0.0 : 0.9);
-    o.nesterov = name == "nesterov";
-    return {std::make_unique<Sgd>(o), epochs(plain ? 5 : (svm ? 30 : 20), 3),
-            fmt::format("{}lr {:g}, momentum {:g}, {}, batch {}", o.nesterov ? "Nesterov, " : "",
-                        o.step_size, o.momentum, o.schedule.describe(), a.batch)};
-  }
-  if (name == "gd") {
-    SgdOptions o = gradient(SgdOptions(), svm ? 0.5 : 1.0, false);
-    o.momentum = momentum;
-    return {std::make_unique<GradientDescent>(o), epochs(100, 20),
-            fmt::format("lr {:g}, momentum {:g}, full batch", o.step_size, o.momentum)};
-  }
-  if (name == "random_search") {
-    RandomSearchOptions o;
-    o.scale = lr(0.3);
-    o.seed = a.seed;
-    return {std::make_unique<RandomSearch>(o), epochs(1000, 50),
-            fmt::format("W ~ {:g} N(0, 1)", o.scale)};
-  }
-  if (name == "random_local_search") {
-    RandomLocalSearchOptions o;
-    o.step_size = lr(1e-3);
-    o.seed = a.seed;
-    return {std::make_unique<RandomLocalSearch>(o), epochs(1000, 50),
-            fmt::format("sigma {:g}", o.step_size)};
-  }
-  if (name == "adagrad") {
-    const AdaGradOptions o = gradient(AdaGradOptions(), 0.03, false);
-    return {std::make_unique<AdaGrad>(o), epochs(20, 3), batched(o, false)};
-  }
-  if (name == "rmsprop") {
-    const RMSPropOptions o = gradient(RMSPropOptions(), 1e-3, true);
-    return {std::make_unique<RMSProp>(o), epochs(20, 3), batched(o, true)};
-  }
-  if (name == "adam") {
-    const AdamOptions o = gradient(AdamOptions(), 1e-3, true);
-    return {std::make_unique<Adam>(o), epochs(20, 3), batched(o, true)};
-  }
-  return {std::make_unique<Lbfgs>(), epochs(50, 15), "memory 10, full batch"};  // lbfgs
+  examples::OptimizerSpec s;
+  s.name = name;
+  s.step_size = a.lr > 0 ? a.lr : (svm ? d.lr_svm : d.lr_softmax);
+  s.momentum = a.momentum >= 0 ? a.momentum : d.momentum;
+  s.cosine = d.cosine;
+  s.seed = a.seed;
+  s.batch = a.batch;
+  epochs = a.epochs > 0 ? a.epochs
+           : a.quick    ? d.epochs_quick
+           : svm        ? d.epochs_svm
+                        : d.epochs_softmax;
+  return examples::make_optimizer(s);
 }
 
 // ---- training ----
@@ -265,14 +215,18 @@ struct Run {
   bool gradient_free = false;
 };
 
-Run train(const std::string& name, const Args& a, double reg, const Data& d) {
-  Setup setup = make_setup(name, a);
+Run train(const std::string& name, const Args& a, double reg, const Data& d,
+          const examples::Parallel& p) {
+  std::size_t epochs = 0;
+  examples::MadeOptimizer setup = make_setup(name, a, epochs);
   Run r;
   r.name = name;
   r.describe = setup.describe;
   r.model = make_model(d.train.x.shape()[1], a.bias_trick, a.seed + 1);
-  r.gradient_free = name == "random_search" || name == "random_local_search";
-  const Model& m = r.model;
+  r.gradient_free = setup.gradient_free;
+  Model& m = r.model;
+  std::vector<Variable> params = m.params();
+  p.broadcast(params);
   r.initial_loss = evaluate(a.loss, reg, m, d.train).loss;
   // A full-batch search evaluates the whole set per draw: 1,000 draws over 55,000 rows would take
   // about 20 s, so the random searches score their draws on the first 10,000 training rows.
@@ -281,14 +235,16 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
   if (cut) r.describe += ", loss on 10000 train rows";
 
   RowGather gather(fit_on.x, fit_on.y);
-  Objective f{m.params(),
-              [&](const Batch& batch) {
-                if (batch.whole) return objective(a.loss, reg, m, fit_on.x, fit_on.y);
-                return objective(a.loss, reg, m, gather.x(batch.indices), gather.y(batch.indices));
-              },
-              fit_on.size()};
+  auto loss = [&](const Batch& b, Reduction red) {
+    if (b.whole) return data_loss(a.loss, m.scores(fit_on.x), fit_on.y, red);
+    return data_loss(a.loss, m.scores(gather.x(b.indices)), gather.y(b.indices), red);
+  };
+  Objective f = p.objective(
+      params, [&](const Batch& b) { return loss(b, Reduction::mean); },
+      [&](const Batch& shard) { return loss(shard, Reduction::sum); }, fit_on.size(), 32);
+  if (reg > 0) f.loss = [&, data = f.loss](const Batch& b) { return data(b) + l2(m.w, reg); };
   FitOptions fo;
-  fo.epochs = setup.epochs;
+  fo.epochs = epochs;
   fo.batch_size = std::min(a.batch, fit_on.size());
   fo.seed = a.seed + 2;
   // Evaluated after every epoch; a search that kept its best point reuses the last evaluation.
@@ -298,9 +254,9 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
     std::vector<Tensor> now = snapshot(f.params);
     const bool same =
         now.size() == evaluated_at.size() &&
-        std::equal(now.begin(), now.end(), evaluated_at.begin(), [](auto& p, auto& q) {
-          return std::equal(p.template data<float>(), p.template data<float>() + p.size(),
-                            q.template data<float>());
+        std::equal(now.begin(), now.end(), evaluated_at.begin(), [](auto& t, auto& u) {
+          return std::equal(t.template data<float>(), t.template data<float>() + t.size(),
+                            u.template data<float>());
         });
     if (!same) {
       const Eval v = evaluate(a.loss, reg, m, d.val);
@@ -310,15 +266,19 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d) {
     return last;
   };
   ProgressBar::Options po;
-  if (setup.epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
+  if (epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
   ProgressBar progress(po);
   r.csv = (std::filesystem::path(a.out) / fmt::format("linear_classifier_{}_{}.csv", a.loss, name))
               .string();
   CsvLogger history(r.csv);
+  if (!p.prints()) fo.evaluate = nullptr;  // the others need no log
+  std::vector<Callback*> callbacks;
+  if (p.prints()) callbacks = {&progress, &history};
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
-  fmt::print("\n{} ({}), {} {}\n", name, r.describe, setup.epochs, unit);
-  FitResult res = fit(*setup.optimizer, f, fo, progress, history);
+  fmt::print("\n{} ({}), {} {}{}\n", name, r.describe, epochs, unit,
+             p.distributed() ? fmt::format("; data-parallel over {} processes", p.size()) : "");
+  FitResult res = fit(*setup.optimizer, f, fo, callbacks);
   r.seconds = res.seconds;
   r.history = std::move(res.history);
   r.train = evaluate(a.loss, reg, m, d.train);
@@ -350,39 +310,14 @@ bool gradient_check(const Args& a, double reg, const Data& d) {
 std::vector<std::string> write_pictures(const Args& a, const Data& d, const Run& r) {
   namespace fs = std::filesystem;
   const auto path = [&](const char* name) { return fs::absolute(fs::path(a.out) / name).string(); };
-  const std::size_t pixels = d.channels * d.side * d.side;  // W's rows past these: the bias
-  const Tensor& w = r.model.w.value();                      // [D, 10]
-  Tensor templates = Tensor::zeros({10, pixels}, Dtype::float32);
-  for (std::size_t c = 0; c < 10; ++c)
-    for (std::size_t i = 0; i < pixels; ++i) templates.set_flat(c * pixels + i, w.flat(i * 10 + c));
   viz::GridOptions grid;
   grid.scale = 3;
-  viz::write_png(path("templates.png"),
-                 viz::image_grid(templates, d.side, d.side, d.channels, grid));
-
-  const auto series = [&](const char* name, const char* metric, bool right_axis) {
-    viz::Series s;
-    s.name = name;
-    s.right_axis = right_axis;
-    for (const Metrics& m : r.history) s.y.push_back(m.get(metric));
-    return s;
-  };
-  viz::ChartOptions chart;
-  chart.title = fmt::format("{} classifier, {}", a.loss, r.name);
-  chart.x_label = "epoch";
-  chart.y_label = "loss";
-  chart.right_y_label = "accuracy";
-  viz::line_chart(
-      {series("training loss", "loss", false), series("validation loss", "val_loss", false),
-       series("validation accuracy", "val_accuracy", true)},
-      chart)
-      .save(path("curves.svg"));
-
+  examples::write_templates(path("templates.png"), r.model.w.value(), d.side, d.channels, 10, grid);
+  examples::write_curves(path("curves.svg"), r.history,
+                         fmt::format("{} classifier, {}", a.loss, r.name));
   NoGradGuard no_grad;
-  const nn::ConfusionMatrix cm =
-      nn::confusion_matrix(nn::argmax(r.model.scores(d.test.x).value()), d.test.y, 10);
-  viz::confusion_heatmap(cm.counts, 10, d.names, "test set: true vs predicted class")
-      .save(path("confusion.svg"));
+  examples::write_confusion(path("confusion.svg"), r.model.scores(d.test.x).value(), d.test.y,
+                            d.names);
   return {path("templates.png"), path("curves.svg"), path("confusion.svg")};
 }
 
@@ -397,8 +332,8 @@ void print_table(const std::vector<Run>& runs) {
       "training only, with one evaluation on the validation split per epoch)\n");
 }
 
-int run_main(const Args& a) {
-  examples::prepare_out_dir(a.out);
+int run_main(const Args& a, const examples::Parallel& p) {
+  if (p.prints()) examples::prepare_out_dir(a.out);
   const Data d = load_data(a);
   fmt::print("data: {}: {} train, {} validation, {} test rows of {} features{}\n", d.source,
              d.train.size(), d.val.size(), d.test.size(), d.train.x.shape()[1],
@@ -413,7 +348,8 @@ int run_main(const Args& a) {
       names.push_back(a.optimizer);
   }
   std::vector<Run> runs;
-  for (const auto& n : names) runs.push_back(train(n, a, reg, d));
+  for (const auto& n : names) runs.push_back(train(n, a, reg, d, p));
+  if (!p.prints()) return 0;
 
   print_table(runs);
   for (const Run& r : runs) {
@@ -431,6 +367,7 @@ int run_main(const Args& a) {
   const std::vector<std::string> pictures = write_pictures(a, d, *chosen);
   fmt::print("templates: {}\ncurves: {}\nconfusion matrix: {}\n", pictures[0], pictures[1],
              pictures[2]);
+  fmt::print("final loss: train {:.6f}, validation {:.6f}\n", chosen->train.loss, chosen->val.loss);
   fmt::print("chosen: {} ({}) with {} loss; validation accuracy {:.4f}\n", chosen->name,
              chosen->describe, a.loss, chosen->val.accuracy);
   fmt::print("test accuracy: {:.4f}\n", chosen->test.accuracy);
@@ -446,10 +383,6 @@ int main(int argc, char** argv) {
       "linear_classifier"};
   add_flags(app, a);
   if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
-  try {
-    return run_main(a);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "linear_classifier: {}\n", e.what());
-    return 2;
-  }
+  return examples::run_parallel("linear_classifier", a.distributed, argc, argv,
+                                [&](const examples::Parallel& p) { return run_main(a, p); });
 }
