@@ -5,18 +5,14 @@
 // the model, its generators and the optimizer as they were; a save killed midway leaves the old
 // checkpoint loadable. (test_checkpoint_resume.cpp resumes runs in a new process.)
 #define BOOST_TEST_MODULE checkpoint
-#include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 #include "support/checkpoint_run.hpp"
 #include "support/checks.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace slope;
@@ -234,23 +230,13 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_checkpoint_loadabl
   const std::string path = dir.path("run.npz"), marker = dir.path("paused");
   const auto saved = saved_run("adam", path);
   const Snapshot at_save(*saved);
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  BOOST_TEST_REQUIRE(pid >= 0);
-  if (pid == 0) {
-    saved->train(2, 3, 4);
-    ::setenv("SLOPE_TEST_PAUSE_WRITE", marker.c_str(), 1);
-    save_checkpoint(path, saved->net, saved->optimizer.get(), {3, saved->losses.size(), {}});
-    ::_exit(0);  // not reached: the write pauses until the kill
-  }
-  for (int i = 0; i < 6000 && !std::filesystem::exists(marker); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  const bool paused = std::filesystem::exists(marker);
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  BOOST_TEST_REQUIRE(paused);
-  BOOST_TEST((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+  const KilledWrite child = kill_during_write(
+      marker, [&] { saved->train(2, 3, 4); },
+      [&] {
+        save_checkpoint(path, saved->net, saved->optimizer.get(), {3, saved->losses.size(), {}});
+      });
+  BOOST_TEST_REQUIRE(child.paused);
+  BOOST_TEST(child.killed);
 
   const auto run = other_run("adam");
   const TrainingState state = load_checkpoint(path, run->net, run->optimizer.get());

@@ -4,19 +4,15 @@
 // the entry), .npz arrays, and atomic writes (a process killed in the middle of one leaves the old
 // file whole).
 #define BOOST_TEST_MODULE checkpoint_npz
-#include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 #include "support/checkpoint_run.hpp"
 #include "support/checks.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace slope;
@@ -170,28 +166,16 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_old_file_whole) {
   std::ifstream in(path, std::ios::binary);
   const std::string old_bytes{std::istreambuf_iterator<char>(in), {}};
 
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  BOOST_TEST_REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::setenv("SLOPE_TEST_PAUSE_WRITE", marker.c_str(), 1);
-    save_npz(path, {{"w", ramp({128, 128}, Dtype::float64), false}});  // pauses halfway
-    ::_exit(0);                                                        // not reached
-  }
-  // Waits for the child to reach the middle of its write (bounded: a child that never gets there
-  // fails the test rather than hanging it).
-  for (int i = 0; i < 3000 && !std::filesystem::exists(marker); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  const bool paused = std::filesystem::exists(marker);
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  BOOST_TEST_REQUIRE(paused);
-  BOOST_TEST(WIFSIGNALED(status));
-  BOOST_TEST(WTERMSIG(status) == SIGKILL);
+  const KilledWrite child = kill_during_write(
+      marker, [] {},
+      [&] {
+        save_npz(path, {{"w", ramp({128, 128}, Dtype::float64), false}});  // pauses halfway
+      });
+  BOOST_TEST_REQUIRE(child.paused);
+  BOOST_TEST(child.killed);
 
   // The half-written temporary is there, beside the old file, which is byte for byte the same.
-  const std::string prefix = fmt::format("model.npz.tmp-{}-", pid);
+  const std::string prefix = fmt::format("model.npz.tmp-{}-", child.pid);
   std::size_t temps = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir.dir))
     if (f.path().filename().string().rfind(prefix, 0) == 0) {

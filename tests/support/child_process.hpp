@@ -5,14 +5,17 @@
 // or std::bad_alloc in the call fails the test instead of ending it.
 #pragma once
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <new>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 #include <slope/slope.hpp>
@@ -119,6 +122,40 @@ ChildOutcome run_in_child(std::size_t address_space_growth, F f) {
   out.kind = report.substr(0, a);
   out.peak_rss_growth = std::atoll(report.substr(a + 1, b - a - 1).c_str());
   out.what = report.substr(b + 1);
+  return out;
+}
+
+/// How a write killed by kill_during_write ended.
+struct KilledWrite {
+  pid_t pid = -1;       // the child's, which names its temporary file
+  bool paused = false;  // the write reached its middle (the marker appeared)
+  bool killed = false;  // the child died of the SIGKILL
+};
+
+/// Runs before() and then write() in a forked child, write() with SLOPE_TEST_PAUSE_WRITE set to
+/// `marker`, so that its atomic write pauses halfway and creates the marker (a write inside
+/// before() does not pause); then kills the child with SIGKILL. The wait for
+/// the marker is bounded (about a minute): a child that never gets there fails the test instead
+/// of hanging it.
+template <class Before, class Write>
+KilledWrite kill_during_write(const std::string& marker, Before before, Write write) {
+  std::fflush(nullptr);
+  KilledWrite out;
+  out.pid = ::fork();
+  if (out.pid < 0) return out;
+  if (out.pid == 0) {
+    before();
+    ::setenv("SLOPE_TEST_PAUSE_WRITE", marker.c_str(), 1);
+    write();
+    ::_exit(0);  // not reached: the write pauses until the kill
+  }
+  for (int i = 0; i < 6000 && !std::filesystem::exists(marker); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  out.paused = std::filesystem::exists(marker);
+  ::kill(out.pid, SIGKILL);
+  int status = 0;
+  ::waitpid(out.pid, &status, 0);
+  out.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
   return out;
 }
 
