@@ -29,15 +29,22 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
     T* yp = out.data();
     detail::for_each_window(win, [&](std::size_t o, std::size_t plane, std::size_t r0,
                                      std::size_t r1, std::size_t c0, std::size_t c1) {
-      std::size_t a = kNone;
-      for (std::size_t r = r0; r < r1; ++r)
-        for (std::size_t c = c0; c < c1; ++c) {
-          const std::size_t i = plane + r * win.w + c;
+      // The window's first element, then the rest in row-major order (the window is not empty).
+      std::size_t a = plane + r0 * win.w + c0;
+      T best = xp[a];
+      for (std::size_t r = r0; r < r1; ++r) {
+        const std::size_t row = plane + r * win.w;
+        for (std::size_t c = r == r0 ? c0 + 1 : c0; c < c1; ++c) {
+          const T v = xp[row + c];
           // NOTE: strict > keeps the first of equal maxima; a NaN wins, so it propagates.
-          if (a == kNone || xp[i] > xp[a] || (xp[i] != xp[i] && xp[a] == xp[a])) a = i;
+          if (v > best || (v != v && best == best)) {
+            a = row + c;
+            best = v;
+          }
         }
+      }
       arg[o] = a;
-      yp[o] = xp[a];
+      yp[o] = best;
       if (!record) return;
       for (std::size_t r = r0; r < r1; ++r)
         for (std::size_t c = c0; c < c1; ++c) {
