@@ -16,29 +16,57 @@ using detail::Window2d;
 // Moves one image between x [C, H, W] and its columns col [C KH KW, HO WO], rows `ld` apart (row
 // (c, p, q) holds the input each output position sees through tap (p, q) of channel c; a chunk
 // of images sits side by side in one matrix). kGather: col = x's values, 0 for padding (im2col);
-// else x += col, padding dropped (col2im, the adjoint).
+// else x += col, padding dropped (col2im, the adjoint; it zeroes col's padding entries).
 template <bool kGather, class T>
-void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> x,
-                 std::conditional_t<kGather, T*, const T*> col, std::size_t ld) {
+void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> x, T* col,
+                 std::size_t ld) {
   const std::size_t kh = win.kernel.h, kw = win.kernel.w, sh = win.stride.h, sw = win.stride.w;
-  const std::size_t hw = win.oh * win.ow;
+  const std::size_t hw = win.oh * win.ow, ph = win.padding.h, pw = win.padding.w;
+  // NOTE: with unit strides and as many output columns as input columns ("same" padding, both
+  // layers of the example), a tap reads one contiguous run of x: output (i, j) reads flat index
+  // i W + j + a shift. One long copy, then the entries that wrapped around a row edge are zeroed,
+  // instead of a short copy per output row (14 elements, mostly call overhead).
+  const bool flat = sh == 1 && sw == 1 && win.ow == win.w;
   for (std::size_t c = 0; c < win.c; ++c)
     for (std::size_t p = 0; p < kh; ++p) {
       std::size_t i_lo = 0, i_hi = 0;
-      detail::valid_range(win.oh, sh, win.padding.h, p, win.h, &i_lo, &i_hi);
+      detail::valid_range(win.oh, sh, ph, p, win.h, &i_lo, &i_hi);
       for (std::size_t q = 0; q < kw; ++q) {
         std::size_t j_lo = 0, j_hi = 0;
-        detail::valid_range(win.ow, sw, win.padding.w, q, win.w, &j_lo, &j_hi);
-        auto* row = col + ((c * kh + p) * kw + q) * ld;
+        detail::valid_range(win.ow, sw, pw, q, win.w, &j_lo, &j_hi);
+        T* row = col + ((c * kh + p) * kw + q) * ld;
+        if (flat && i_lo < i_hi && j_lo < j_hi) {
+          const std::size_t first = i_lo * win.ow + j_lo, last = (i_hi - 1) * win.ow + j_hi;
+          // x's flat index of output `first`; >= 0 as i_lo + p >= ph and j_lo + q >= pw.
+          const std::size_t from = c * win.h * win.w + (i_lo + p - ph) * win.w + (j_lo + q - pw);
+          auto zero_edges = [&] {
+            for (std::size_t i = i_lo; i < i_hi; ++i) {
+              T* out = row + i * win.ow;
+              std::fill(out, out + j_lo, T(0));
+              std::fill(out + j_hi, out + win.ow, T(0));
+            }
+          };
+          if constexpr (kGather) {
+            std::fill(row, row + first, T(0));
+            std::copy(x + from, x + from + (last - first), row + first);
+            std::fill(row + last, row + hw, T(0));
+            zero_edges();
+          } else {
+            zero_edges();
+            T* to = x + from;
+            const T* add = row + first;
+            for (std::size_t t = 0; t < last - first; ++t) to[t] += add[t];
+          }
+          continue;
+        }
         if constexpr (kGather) {
           std::fill(row, row + i_lo * win.ow, T(0));
           std::fill(row + i_hi * win.ow, row + hw, T(0));
         }
         for (std::size_t i = i_lo; i < i_hi; ++i) {
-          auto* out = row + i * win.ow;
+          T* out = row + i * win.ow;
           // Column j reads x[c, i sh + p - ph, j sw + q - pw]; offsets >= 0 for j >= j_lo.
-          auto* in = x + (c * win.h + i * sh + p - win.padding.h) * win.w + q;
-          const std::size_t pw = win.padding.w;
+          auto* in = x + (c * win.h + i * sh + p - ph) * win.w + q;
           if constexpr (kGather) {
             std::fill(out, out + j_lo, T(0));
             std::fill(out + j_hi, out + win.ow, T(0));
@@ -236,6 +264,11 @@ std::vector<OpCase> conv2d_cases(std::uint64_t seed) {
        {randn({2, 2, 4, 5}, seed + 6), randn({2, 2, 2, 3}, seed + 7)},
        [](const Inputs& in) {
          return conv2d(in[0], in[1], Variable(), {2, 1}, {1, 0});
+       }},
+      {"same_pad_non_square",  // a kernel 2 p + 1 wide: conv2d's one-copy-per-tap path
+       {randn({2, 2, 4, 5}, seed + 10), randn({3, 2, 3, 5}, seed + 11), randn({3}, seed + 12)},
+       [](const Inputs& in) {
+         return conv2d(in[0], in[1], in[2], 1, {1, 2});
        }},
       {"one_by_one",
        {randn({3, 2, 3, 2}, seed + 8), randn({2, 2, 1, 1}, seed + 9)},
