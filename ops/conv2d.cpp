@@ -39,12 +39,13 @@ void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> 
           const std::size_t first = i_lo * win.ow + j_lo, last = (i_hi - 1) * win.ow + j_hi;
           // x's flat index of output `first`; >= 0 as i_lo + p >= ph and j_lo + q >= pw.
           const std::size_t from = c * win.h * win.w + (i_lo + p - ph) * win.w + (j_lo + q - pw);
+          // Column by column: a std::fill per row of one element or two would be a memset call.
           auto zero_edges = [&] {
-            for (std::size_t i = i_lo; i < i_hi; ++i) {
-              T* out = row + i * win.ow;
-              std::fill(out, out + j_lo, T(0));
-              std::fill(out + j_hi, out + win.ow, T(0));
-            }
+            auto zero_column = [&](std::size_t j) {
+              for (std::size_t i = i_lo; i < i_hi; ++i) row[i * win.ow + j] = T(0);
+            };
+            for (std::size_t j = 0; j < j_lo; ++j) zero_column(j);
+            for (std::size_t j = j_hi; j < win.ow; ++j) zero_column(j);
           };
           if constexpr (kGather) {
             std::fill(row, row + first, T(0));
@@ -197,7 +198,9 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
-          T* dx = need_x ? detail::zeroed_grad_slot<T>(in[0]) : nullptr;
+          // A fresh dx is zeroed an image at a time, just before col2im adds onto it (in cache).
+          bool dx_fresh = false;
+          T* dx = need_x ? in[0].grad_slot(&dx_fresh).template data<T>() : nullptr;
           T* dw = need_w ? detail::zeroed_grad_slot<T>(in[1]) : nullptr;
           const T* xp = in[0].value().template data<T>();
           const T* wp = in[1].value().template data<T>();
@@ -206,7 +209,9 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
           T* col = scratch<T, 0>(most);
           T* gt = scratch<T, 1>(o_count * hw * std::min(chunk, win.n));
           T* dcol = scratch<T, 2>(most);
-          for (std::size_t n0 = 0; n0 < win.n && k > 0 && hw > 0 && o_count > 0; n0 += chunk) {
+          const bool products = k > 0 && hw > 0 && o_count > 0;
+          if (dx_fresh && !products) std::fill(dx, dx + win.n * x_image, T(0));
+          for (std::size_t n0 = 0; n0 < win.n && products; n0 += chunk) {
             const std::size_t nb = std::min(chunk, win.n - n0), ld = nb * hw;
             // One image's g [O, HO WO] is read in place; a chunk's is gathered to [O, nb HO WO].
             const T* gs = gv.data() + n0 * o_count * hw;
@@ -225,6 +230,7 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
             }
             if (need_x) {  // [K, O] x [O, nb HO WO] -> [K, nb HO WO], then back onto the images
               gemm(true, false, k, ld, o_count, T(1), wp, gs, T(0), dcol);
+              if (dx_fresh) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
               for (std::size_t n = 0; n < nb; ++n)
                 im2col_walk<false, T>(win, dx + (n0 + n) * x_image, dcol + n * hw, ld);
             }
