@@ -47,17 +47,14 @@ Runner floor_of(std::vector<Product> products) {
   return r;
 }
 
-// A conv2d layer's products: the forward, dW and (for a hidden layer) dcol. As ops/conv2d.cpp
-// issues them: one image per product with one BLAS thread or when an image's product is below
-// OpenBLAS's threading threshold, else the whole batch in one.
+// A conv2d layer's products, as ops/conv2d.cpp issues them, one per image: the forward, dW and
+// (for a hidden layer) dcol.
 void add_conv(std::vector<Product>& ps, std::size_t batch, std::size_t in, std::size_t out,
               std::size_t out_size, std::size_t kernel, bool input_grad) {
   const std::size_t k = in * kernel * kernel, hw = out_size * out_size;
-  const bool per_image = openblas_get_num_threads() <= 1 || out * k * hw <= (std::size_t(1) << 18);
-  const std::size_t cols = per_image ? hw : batch * hw, times = per_image ? batch : 1;
-  ps.push_back({false, false, out, cols, k, times});                 // [O, K] x [K, HO WO]
-  ps.push_back({false, true, out, k, cols, times});                  // [O, HO WO] x [HO WO, K]
-  if (input_grad) ps.push_back({true, false, k, cols, out, times});  // [K, O] x [O, HO WO]
+  ps.push_back({false, false, out, hw, k, batch});                 // [O, K] x [K, HO WO]
+  ps.push_back({false, true, out, k, hw, batch});                  // [O, HO WO] x [HO WO, K]
+  if (input_grad) ps.push_back({true, false, k, hw, out, batch});  // [K, O] x [O, HO WO]
 }
 
 // A linear layer's products: the forward, dW and dx.

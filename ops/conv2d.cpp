@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
-#include <numeric>
 #include <vector>
 
 #include "gemm.hpp"
@@ -13,13 +12,12 @@ namespace slope {
 namespace {
 using detail::Window2d;
 
-// Moves one image between x [C, H, W] and its columns col [C KH KW, HO WO], rows `ld` apart (row
-// (c, p, q) holds the input each output position sees through tap (p, q) of channel c; a chunk
-// of images sits side by side in one matrix). kGather: col = x's values, 0 for padding (im2col);
-// else x += col, padding dropped (col2im, the adjoint; it zeroes col's padding entries).
+// Moves one image between x [C, H, W] and its columns col [C KH KW, HO WO] (row (c, p, q) holds
+// the input each output position sees through tap (p, q) of channel c). kGather: col = x's
+// values, 0 for padding (im2col); else x += col, padding dropped (col2im, the adjoint; it zeroes
+// col's padding entries).
 template <bool kGather, class T>
-void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> x, T* col,
-                 std::size_t ld) {
+void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> x, T* col) {
   const std::size_t kh = win.kernel.h, kw = win.kernel.w, sh = win.stride.h, sw = win.stride.w;
   const std::size_t hw = win.oh * win.ow, ph = win.padding.h, pw = win.padding.w;
   // NOTE: with unit strides and as many output columns as input columns ("same" padding, both
@@ -34,7 +32,7 @@ void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> 
       for (std::size_t q = 0; q < kw; ++q) {
         std::size_t j_lo = 0, j_hi = 0;
         detail::valid_range(win.ow, sw, pw, q, win.w, &j_lo, &j_hi);
-        T* row = col + ((c * kh + p) * kw + q) * ld;
+        T* row = col + ((c * kh + p) * kw + q) * hw;
         if (flat && i_lo < i_hi && j_lo < j_hi) {
           const std::size_t first = i_lo * win.ow + j_lo, last = (i_hi - 1) * win.ow + j_hi;
           // x's flat index of output `first`; >= 0 as i_lo + p >= ph and j_lo + q >= pw.
@@ -86,8 +84,8 @@ void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> 
     }
 }
 
-// A buffer per thread and slot, kept across calls: the columns of each chunk of each step are
-// rebuilt without an allocation.
+// A buffer per thread and slot, kept across calls: each image's columns are rebuilt without an
+// allocation.
 template <class T, int kSlot>
 T* scratch(std::size_t n) {
   thread_local std::vector<T> buffer;
@@ -95,20 +93,11 @@ T* scratch(std::size_t n) {
   return buffer.data();
 }
 
-// Images per BLAS product. With one BLAS thread, one: an image's columns ([288, 196] in the
-// example's second layer, 225 KB) stay in cache from im2col to the product, the products read and
-// write NCHW directly (no transposes), and OpenBLAS runs [64, 288] x [288, 196] faster than the
-// whole batch's [64, 288] x [288, 12544] (5.2 against 7.0 ms per batch of 64 here). With more
-// threads, as many images as keep the columns under 4M elements (16 MB in float32): one large
-// product is what BLAS shares out among its threads.
-// An image's product small enough for OpenBLAS to run on one thread anyway (its threading
-// threshold, 4 x 65536 multiply-adds) is always one image (the first layer's, 32 x 9 x 784).
-std::size_t chunk_images(std::size_t o, std::size_t k, std::size_t hw) {
-  constexpr std::size_t kOneThreadProduct = std::size_t(1) << 18;
-  if (detail::blas_threads() <= 1 || o * k * hw <= kOneThreadProduct) return 1;
-  constexpr std::size_t kColumnLimit = std::size_t(1) << 22;
-  return std::max<std::size_t>(1, kColumnLimit / std::max<std::size_t>(1, k * hw));
-}
+// NOTE: one BLAS product per image, not one over the batch: an image's columns (225 KB in the
+// example's second layer) stay in cache from im2col to the product, the products read g and
+// write y in NCHW directly (no transposes), and OpenBLAS runs [64, 288] x [288, 196] 64 times
+// faster than [64, 288] x [288, 12544] once, with one thread (5.2 against 7.0 ms) and with two
+// (docs/performance.md).
 
 // The sum of p[0, n) in double, in 8 independent lanes: one chain of dependent additions (what
 // std::accumulate is) cost 4 ms per step of the example's first layer, 5 times its products.
@@ -163,28 +152,20 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
     A out(out_shape);
     const T* wp = w.value().data<T>();
     const T* bp = has_bias ? b.value().data<T>() : nullptr;
-    const std::size_t chunk = chunk_images(o_count, k, hw);
-    T* col = scratch<T, 0>(k * hw * std::min(chunk, win.n));
-    T* yt = scratch<T, 1>(o_count * hw * std::min(chunk, win.n));
-    for (std::size_t n0 = 0; n0 < win.n; n0 += chunk) {
-      const std::size_t nb = std::min(chunk, win.n - n0), ld = nb * hw;
-      T* image = out.data() + n0 * o_count * hw;
-      // One image's [O, HO WO] is its NCHW output: the product writes there directly.
-      T* dst = nb == 1 ? image : yt;
+    T* col = scratch<T, 0>(k * hw);
+    for (std::size_t n = 0; n < win.n; ++n) {
+      T* image = out.data() + n * o_count * hw;  // [O, HO WO]
       if (k > 0 && hw > 0 && o_count > 0) {
-        for (std::size_t n = 0; n < nb; ++n)
-          im2col_walk<true, T>(win, xv.data() + (n0 + n) * x_image, col + n * hw, ld);
-        gemm(false, false, o_count, ld, k, T(1), wp, col, T(0), dst);  // [O, K] x [K, nb HO WO]
+        im2col_walk<true, T>(win, xv.data() + n * x_image, col);
+        gemm(false, false, o_count, hw, k, T(1), wp, col, T(0), image);  // [O, K] x [K, HO WO]
       } else {
-        std::fill(dst, dst + o_count * ld, T(0));
+        std::fill(image, image + o_count * hw, T(0));
       }
-      for (std::size_t n = 0; n < nb; ++n)  // [O, nb, HO WO] -> [nb, O, HO WO], plus the bias
+      if (bp)
         for (std::size_t o = 0; o < o_count; ++o) {
-          const T* from = dst + o * ld + n * hw;
-          T* to = image + (n * o_count + o) * hw;
-          const T add = bp ? bp[o] : T(0);
-          if (from != to || bp)
-            for (std::size_t i = 0; i < hw; ++i) to[i] = from[i] + add;
+          T* row = image + o * hw;
+          const T add = bp[o];
+          for (std::size_t i = 0; i < hw; ++i) row[i] += add;
         }
     }
     return out;
@@ -204,35 +185,21 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
           T* dw = need_w ? detail::zeroed_grad_slot<T>(in[1]) : nullptr;
           const T* xp = in[0].value().template data<T>();
           const T* wp = in[1].value().template data<T>();
-          const std::size_t chunk = chunk_images(o_count, k, hw);
-          const std::size_t most = k * hw * std::min(chunk, win.n);
-          T* col = scratch<T, 0>(most);
-          T* gt = scratch<T, 1>(o_count * hw * std::min(chunk, win.n));
-          T* dcol = scratch<T, 2>(most);
+          T* col = scratch<T, 0>(k * hw);
+          T* dcol = scratch<T, 1>(k * hw);
           const bool products = k > 0 && hw > 0 && o_count > 0;
           if (dx_fresh && !products) std::fill(dx, dx + win.n * x_image, T(0));
-          for (std::size_t n0 = 0; n0 < win.n && products; n0 += chunk) {
-            const std::size_t nb = std::min(chunk, win.n - n0), ld = nb * hw;
-            // One image's g [O, HO WO] is read in place; a chunk's is gathered to [O, nb HO WO].
-            const T* gs = gv.data() + n0 * o_count * hw;
-            if (nb > 1) {
-              for (std::size_t n = 0; n < nb; ++n)
-                for (std::size_t o = 0; o < o_count; ++o) {
-                  const T* from = gs + (n * o_count + o) * hw;
-                  std::copy(from, from + hw, gt + o * ld + n * hw);
-                }
-              gs = gt;
+          for (std::size_t n = 0; n < win.n && products; ++n) {
+            const T* gs = gv.data() + n * o_count * hw;  // [O, HO WO]
+            if (need_w) {  // [O, HO WO] x [HO WO, K] -> [O, K], summed over the images
+              im2col_walk<true, T>(win, xp + n * x_image, col);
+              gemm(false, true, o_count, k, hw, T(1), gs, col, T(1), dw);
             }
-            if (need_w) {  // [O, nb HO WO] x [nb HO WO, K] -> [O, K], summed over the chunks
-              for (std::size_t n = 0; n < nb; ++n)
-                im2col_walk<true, T>(win, xp + (n0 + n) * x_image, col + n * hw, ld);
-              gemm(false, true, o_count, k, ld, T(1), gs, col, T(1), dw);
-            }
-            if (need_x) {  // [K, O] x [O, nb HO WO] -> [K, nb HO WO], then back onto the images
-              gemm(true, false, k, ld, o_count, T(1), wp, gs, T(0), dcol);
-              if (dx_fresh) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
-              for (std::size_t n = 0; n < nb; ++n)
-                im2col_walk<false, T>(win, dx + (n0 + n) * x_image, dcol + n * hw, ld);
+            if (need_x) {  // [K, O] x [O, HO WO] -> [K, HO WO], then back onto the image
+              gemm(true, false, k, hw, o_count, T(1), wp, gs, T(0), dcol);
+              T* dxn = dx + n * x_image;
+              if (dx_fresh) std::fill(dxn, dxn + x_image, T(0));
+              im2col_walk<false, T>(win, dxn, dcol);
             }
           }
           if (has_bias && in[2].requires_grad()) {  // [N, O, HO, WO] -> [O], summed in double
