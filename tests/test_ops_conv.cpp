@@ -197,6 +197,41 @@ BOOST_AUTO_TEST_CASE(max_pool2d_records_a_tie_as_a_kink) {
   BOOST_TEST(close(x.grad(), {1, 0, 0, 0}));
 }
 
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_without_recording_takes_the_first_of_equal_maxima) {
+  // Outside branch recording a 2x2 window inside x has its own path in max_pool2d. Windows
+  // (1, 2 / 7, 7), (3, 3 / 0, 3), (5, 5 / 5, 5): every tie gives the gradient to the first.
+  Variable x = param({1, 2, 3, 3, 5, 5, 7, 7, 0, 3, 5, 5}, {1, 1, 2, 6});
+  Variable y = max_pool2d(x, 2);
+  BOOST_TEST(close(y.value(), {7, 3, 5}));
+  y.backward(test::values({1, 2, 3}, {1, 1, 1, 3}));
+  BOOST_TEST(close(x.grad(), {0, 0, 2, 0, 3, 0, 1, 0, 0, 0, 0, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_general_window_walk) {
+  // The same pools with branch recording on (which takes the general loop): equal values and
+  // gradients, batch 2, 3 channels, non-square, strides 2 and 1, a NaN at a window's last place.
+  Tensor xt = randn({2, 3, 5, 6}, 21);
+  xt.data<double>()[7] = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t stride : {2, 1}) {
+    Variable fast(xt, true), general(xt, true);
+    Variable yf = max_pool2d(fast, 2, stride);
+    Variable yg;
+    {
+      BranchRecordingGuard recording;
+      yg = max_pool2d(general, 2, stride);
+    }
+    const Tensor g = randn(yf.shape(), 22);
+    yf.backward(g);
+    yg.backward(g);
+    const auto vf = yf.value().to_vector(), vg = yg.value().to_vector();
+    const auto df = fast.grad().to_vector(), dg = general.grad().to_vector();
+    for (std::size_t i = 0; i < vf.size(); ++i)
+      BOOST_TEST((vf[i] == vg[i] || (std::isnan(vf[i]) && std::isnan(vg[i]))));
+    for (std::size_t i = 0; i < df.size(); ++i)
+      BOOST_TEST((df[i] == dg[i] || (std::isnan(df[i]) && std::isnan(dg[i]))));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(max_pool2d_lets_a_nan_win_with_a_nan_gradient) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Variable x = param({1, nan, 9, 2}, {1, 1, 2, 2});
