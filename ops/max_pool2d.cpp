@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <memory>
 #include <vector>
 
 #include "op_cases.hpp"
@@ -8,7 +9,6 @@
 namespace slope {
 
 namespace {
-constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 // 2x2 windows inside x (the example's pools), without a branch on which element wins (a coin
 // toss on real data: the general loop's mispredictions made it 10x slower than the ReLU before
@@ -47,18 +47,20 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
       detail::pool_window("max_pool2d", x.shape(), kernel, stride, padding);
   const Shape out_shape{win.n, win.c, win.oh, win.ow};
   shape_size(out_shape, "max_pool2d");  // before allocating
-  // arg[o]: flat index in x of the element output o took (the first maximal one).
-  std::vector<std::size_t> arg(shape_size(out_shape), kNone);
+  // arg[o]: flat index in x of the element output o took (the first maximal one). Every entry is
+  // written below: left uninitialised rather than filled first (3 MB per call in the example).
+  const std::size_t count = shape_size(out_shape);
+  std::shared_ptr<std::size_t[]> arg(new std::size_t[count]);
   std::vector<char> tied;
   const bool record = branch_recording();
-  if (record) tied.assign(arg.size(), 0);
+  if (record) tied.assign(count, 0);
   Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
     using A = std::decay_t<decltype(xv)>;
     using T = typename A::value_type;
     A out(out_shape);
     const T* xp = xv.data();
     T* yp = out.data();
-    std::size_t* ap = arg.data();
+    std::size_t* ap = arg.get();
     const std::size_t width = win.w;
     if (!record && win.kernel.h == 2 && win.kernel.w == 2 && win.padding.h == 0 &&
         win.padding.w == 0) {
@@ -98,16 +100,17 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
   BranchRecord branches;
   if (record)
     branches = record_branches(
-        arg.size(), [&](std::size_t o) { return arg[o]; },
+        count, [won = arg.get()](std::size_t o) { return won[o]; },
         [&](std::size_t o) { return tied[o] != 0; });
   Variable result = make_node(
       "max_pool2d", std::move(y), {x},
       // why hand-written: only the winners' indices are kept; g goes straight to them.
-      [arg = std::move(arg)](const Tensor& g, Inputs& in) {
+      [arg = std::move(arg), count](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           T* d = detail::zeroed_grad_slot<T>(in[0]);
-          for (std::size_t o = 0; o < arg.size(); ++o) d[arg[o]] += gv.data()[o];
+          const std::size_t* won = arg.get();
+          for (std::size_t o = 0; o < count; ++o) d[won[o]] += gv.data()[o];
         });
         // NOTE: the NaN rule (op_helpers.hpp), on the gradient just written.
         detail::nan_where_nan(in[0].grad(), in[0].value());
