@@ -95,9 +95,9 @@ T* scratch(std::size_t n) {
 
 // NOTE: one BLAS product per image, not one over the batch: an image's columns (225 KB in the
 // example's second layer) stay in cache from im2col to the product, the products read g and
-// write y in NCHW directly (no transposes), and OpenBLAS runs [64, 288] x [288, 196] 64 times
-// faster than [64, 288] x [288, 12544] once, with one thread (5.2 against 7.0 ms) and with two
-// (docs/performance.md).
+// write y in NCHW directly (no transposes), and OpenBLAS runs 64 products [64, 288] x [288, 196]
+// in less time than one [64, 288] x [288, 12544]: 5.2 against 7.0 ms with one thread; with two,
+// slope's whole layer took as long as the batch's bare products (docs/performance.md).
 
 // The sum of p[0, n) in double, in 8 independent lanes: one chain of dependent additions (what
 // std::accumulate is) cost 4 ms per step of the example's first layer, 5 times its products.
