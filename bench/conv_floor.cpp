@@ -15,6 +15,7 @@ namespace {
 struct Product {
   bool ta = false, tb = false;
   std::size_t m = 0, n = 0, k = 0;
+  std::size_t times = 1;  // issued this many times (once per image)
 };
 
 int as_int(std::size_t v) { return static_cast<int>(v); }
@@ -35,30 +36,32 @@ Runner floor_of(std::vector<Product> products) {
   r.step = [st] {
     for (std::size_t i = 0; i < st->ps.size(); ++i) {
       const Product& p = st->ps[i];
-      cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans, p.tb ? CblasTrans : CblasNoTrans,
-                  as_int(p.m), as_int(p.n), as_int(p.k), 1.0f, st->a[i].data(),
-                  as_int(p.ta ? p.m : p.k), st->b[i].data(), as_int(p.tb ? p.k : p.n), 0.0f,
-                  st->c[i].data(), as_int(p.n));
+      for (std::size_t t = 0; t < p.times; ++t)
+        cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans,
+                    p.tb ? CblasTrans : CblasNoTrans, as_int(p.m), as_int(p.n), as_int(p.k), 1.0f,
+                    st->a[i].data(), as_int(p.ta ? p.m : p.k), st->b[i].data(),
+                    as_int(p.tb ? p.k : p.n), 0.0f, st->c[i].data(), as_int(p.n));
     }
     return std::nan("");
   };
   return r;
 }
 
-// A conv2d layer's products over the whole batch: the forward, dW and (for a hidden layer) dcol.
+// A conv2d layer's products, as ops/conv2d.cpp issues them, one per image: the forward, dW and
+// (for a hidden layer) dcol.
 void add_conv(std::vector<Product>& ps, std::size_t batch, std::size_t in, std::size_t out,
               std::size_t out_size, std::size_t kernel, bool input_grad) {
-  const std::size_t k = in * kernel * kernel, cols = batch * out_size * out_size;
-  ps.push_back({false, false, out, cols, k});                 // [O, K] x [K, N HO WO]
-  ps.push_back({false, true, out, k, cols});                  // [O, N HO WO] x [N HO WO, K]
-  if (input_grad) ps.push_back({true, false, k, cols, out});  // [K, O] x [O, N HO WO]
+  const std::size_t k = in * kernel * kernel, hw = out_size * out_size;
+  ps.push_back({false, false, out, hw, k, batch});                 // [O, K] x [K, HO WO]
+  ps.push_back({false, true, out, k, hw, batch});                  // [O, HO WO] x [HO WO, K]
+  if (input_grad) ps.push_back({true, false, k, hw, out, batch});  // [K, O] x [O, HO WO]
 }
 
 // A linear layer's products: the forward, dW and dx.
 void add_linear(std::vector<Product>& ps, std::size_t batch, std::size_t in, std::size_t out) {
-  ps.push_back({false, false, batch, out, in});  // [N, D] x [D, C]
-  ps.push_back({true, false, in, out, batch});   // [D, N] x [N, C]
-  ps.push_back({false, true, batch, in, out});   // [N, C] x [C, D]
+  ps.push_back({false, false, batch, out, in, 1});  // [N, D] x [D, C]
+  ps.push_back({true, false, in, out, batch, 1});   // [D, N] x [N, C]
+  ps.push_back({false, true, batch, in, out, 1});   // [N, C] x [C, D]
 }
 }  // namespace
 

@@ -72,9 +72,8 @@ int run(const Options& o) {
   floor_set_threads(o.threads);
   torch_set_threads(o.threads);
   set_clock(o.cpu_clock ? Clock::cpu : Clock::wall);
-  std::printf("slope_bench_conv: %d thread(s), %s time; BLAS: %s; libtorch: %s\n\n", o.threads,
-              o.cpu_clock ? "process CPU" : "wall", floor_blas_config().c_str(),
-              torch_version().c_str());
+  print_header("slope_bench_conv", o.threads, o.cpu_clock, floor_blas_config(), torch_version());
+  std::printf("\n");
   std::printf(
       "| work | slope | libtorch | floor (BLAS products) | slope / libtorch | slope / "
       "floor | check |\n|---|---|---|---|---|---|---|\n");

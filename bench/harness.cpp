@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,6 +15,18 @@
 extern char** environ;
 
 namespace bench {
+
+std::string openblas_coretype() {
+  const char* v = std::getenv("OPENBLAS_CORETYPE");
+  return v ? v : "(unset)";
+}
+
+void print_header(const char* program, int threads, bool cpu_clock, const std::string& blas,
+                  const std::string& torch) {
+  std::printf("%s: %d thread(s), %s time; BLAS: %s; libtorch: %s; OPENBLAS_CORETYPE=%s\n", program,
+              threads, cpu_clock ? "process CPU" : "wall", blas.c_str(), torch.c_str(),
+              openblas_coretype().c_str());
+}
 
 namespace {
 Clock g_clock = Clock::wall;

@@ -44,6 +44,14 @@ std::string format_time(double seconds);
 /// "98.1 us (95.2-104)" or "-" when the contender did not run.
 std::string format_cell(const Contender& c);
 
+/// OPENBLAS_CORETYPE's value, or "(unset)": the kernels OpenBLAS was told to use instead of the
+/// ones it detects (every bench prints it, since it changes the figures).
+std::string openblas_coretype();
+/// Prints a bench's first line: `program: N thread(s), wall|process CPU time; BLAS: ...;
+/// libtorch: ...; OPENBLAS_CORETYPE=...`.
+void print_header(const char* program, int threads, bool cpu_clock, const std::string& blas,
+                  const std::string& torch);
+
 /// Runs `argv` as a child process, collecting its standard output; returns its exit status.
 int run_child(const std::vector<std::string>& argv, std::string& output);
 

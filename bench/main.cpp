@@ -473,9 +473,7 @@ int run(const Options& o) {
   set_clock(o.cpu_clock ? Clock::cpu : Clock::wall);
   const int rounds = o.quick ? 5 : o.rounds;
   const double chunk = o.quick ? 0.005 : o.chunk_ms * 1e-3;
-  std::printf("slope_bench: %d thread(s), %s time; BLAS: %s; libtorch: %s\n", o.threads,
-              o.cpu_clock ? "process CPU" : "wall", floor_blas_config().c_str(),
-              torch_version().c_str());
+  print_header("slope_bench", o.threads, o.cpu_clock, floor_blas_config(), torch_version());
   bool need_full = false;
   for (const auto& spec : rows()) need_full = need_full || (wanted(o, spec.key) && spec.full_data);
   const Problem p = load_problem(need_full ? 60000 : 8192, o.quick);

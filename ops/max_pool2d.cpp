@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <memory>
 #include <vector>
 
 #include "op_cases.hpp"
@@ -8,7 +9,37 @@
 namespace slope {
 
 namespace {
-constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+// 2x2 windows inside x (the example's pools), without a branch on which element wins (a coin
+// toss on real data: the general loop's mispredictions made it 10x slower than the ReLU before
+// it). The max, then the first element equal to it, both as selects; a window holding a NaN (a
+// predictable, rare branch) takes its first NaN, as the general loop does.
+template <class T>
+void pool_2x2(const detail::Window2d& win, const T* xp, T* yp, std::size_t* ap) {
+  const std::size_t width = win.w, sh = win.stride.h, sw = win.stride.w;
+  std::size_t o = 0;
+  for (std::size_t plane = 0; plane < win.n * win.c; ++plane)
+    for (std::size_t i = 0; i < win.oh; ++i) {
+      const std::size_t top = plane * win.h * width + i * sh * width;
+      for (std::size_t j = 0; j < win.ow; ++j, ++o) {
+        const std::size_t at[4] = {top + j * sw, top + j * sw + 1, top + j * sw + width,
+                                   top + j * sw + width + 1};
+        const T v[4] = {xp[at[0]], xp[at[1]], xp[at[2]], xp[at[3]]};
+        T m = v[0];
+        for (int k = 1; k < 4; ++k) m = v[k] > m ? v[k] : m;
+        const bool nan = (v[0] != v[0]) | (v[1] != v[1]) | (v[2] != v[2]) | (v[3] != v[3]);
+        std::size_t a = at[3];
+        if (nan) {
+          for (int k = 3; k >= 0; --k) a = v[k] != v[k] ? at[k] : a;
+          m = xp[a];
+        } else {
+          for (int k = 2; k >= 0; --k) a = v[k] == m ? at[k] : a;
+        }
+        yp[o] = m;
+        ap[o] = a;
+      }
+    }
+}
 }  // namespace
 
 Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding) {
@@ -16,28 +47,46 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
       detail::pool_window("max_pool2d", x.shape(), kernel, stride, padding);
   const Shape out_shape{win.n, win.c, win.oh, win.ow};
   shape_size(out_shape, "max_pool2d");  // before allocating
-  // arg[o]: flat index in x of the element output o took (the first maximal one).
-  std::vector<std::size_t> arg(shape_size(out_shape), kNone);
+  // arg[o]: flat index in x of the element output o took (the first maximal one). Every entry is
+  // written below: left uninitialised rather than filled first (3 MB per call in the example).
+  const std::size_t count = shape_size(out_shape);
+  std::shared_ptr<std::size_t[]> arg(new std::size_t[count]);
   std::vector<char> tied;
   const bool record = branch_recording();
-  if (record) tied.assign(arg.size(), 0);
+  if (record) tied.assign(count, 0);
   Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
     using A = std::decay_t<decltype(xv)>;
     using T = typename A::value_type;
     A out(out_shape);
     const T* xp = xv.data();
     T* yp = out.data();
+    std::size_t* ap = arg.get();
+    const std::size_t width = win.w;
+    if (!record && win.kernel.h == 2 && win.kernel.w == 2 && win.padding.h == 0 &&
+        win.padding.w == 0) {
+      pool_2x2(win, xp, yp, ap);
+      return out;
+    }
     detail::for_each_window(win, [&](std::size_t o, std::size_t plane, std::size_t r0,
                                      std::size_t r1, std::size_t c0, std::size_t c1) {
-      std::size_t a = kNone;
-      for (std::size_t r = r0; r < r1; ++r)
-        for (std::size_t c = c0; c < c1; ++c) {
-          const std::size_t i = plane + r * win.w + c;
+      // The window's first element, then the rest in row-major order (the window is not empty).
+      // NOTE: locals only (xp, ap, width): stores through ap may alias what a capture by
+      // reference points to, which would reload it on every element.
+      std::size_t a = plane + r0 * width + c0;
+      T best = xp[a];
+      for (std::size_t r = r0; r < r1; ++r) {
+        const std::size_t row = plane + r * width;
+        for (std::size_t c = r == r0 ? c0 + 1 : c0; c < c1; ++c) {
+          const T v = xp[row + c];
           // NOTE: strict > keeps the first of equal maxima; a NaN wins, so it propagates.
-          if (a == kNone || xp[i] > xp[a] || (xp[i] != xp[i] && xp[a] == xp[a])) a = i;
+          if (v > best || (v != v && best == best)) {
+            a = row + c;
+            best = v;
+          }
         }
-      arg[o] = a;
-      yp[o] = xp[a];
+      }
+      ap[o] = a;
+      yp[o] = best;
       if (!record) return;
       for (std::size_t r = r0; r < r1; ++r)
         for (std::size_t c = c0; c < c1; ++c) {
@@ -51,16 +100,17 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
   BranchRecord branches;
   if (record)
     branches = record_branches(
-        arg.size(), [&](std::size_t o) { return arg[o]; },
+        count, [won = arg.get()](std::size_t o) { return won[o]; },
         [&](std::size_t o) { return tied[o] != 0; });
   Variable result = make_node(
       "max_pool2d", std::move(y), {x},
       // why hand-written: only the winners' indices are kept; g goes straight to them.
-      [arg = std::move(arg)](const Tensor& g, Inputs& in) {
+      [arg = std::move(arg), count](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           T* d = detail::zeroed_grad_slot<T>(in[0]);
-          for (std::size_t o = 0; o < arg.size(); ++o) d[arg[o]] += gv.data()[o];
+          const std::size_t* won = arg.get();
+          for (std::size_t o = 0; o < count; ++o) d[won[o]] += gv.data()[o];
         });
         // NOTE: the NaN rule (op_helpers.hpp), on the gradient just written.
         detail::nan_where_nan(in[0].grad(), in[0].value());

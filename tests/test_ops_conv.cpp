@@ -81,6 +81,71 @@ BOOST_AUTO_TEST_CASE(float32_matches_float64) {
   BOOST_TEST((w32.grad().shape() == w.shape()));
 }
 
+// The direct sums of conv2d's definition (ops/conv.hpp), stride 1: y, and dx, dw, db for a seed g.
+struct DirectConv {
+  std::vector<double> y, dx, dw, db;
+};
+DirectConv direct_conv(const Tensor& xt, const Tensor& wt, const Tensor& bt, const Tensor& gt,
+                       std::size_t ph, std::size_t pw) {
+  const Shape xs = xt.shape(), ws = wt.shape();
+  const std::size_t n_ = xs[0], c_ = xs[1], h = xs[2], w = xs[3], o_ = ws[0], kh = ws[2],
+                    kw = ws[3];
+  const std::size_t oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
+  const auto x = xt.to_vector(), wv = wt.to_vector(), b = bt.to_vector(), g = gt.to_vector();
+  DirectConv r{std::vector<double>(n_ * o_ * oh * ow), std::vector<double>(x.size()),
+               std::vector<double>(wv.size()), std::vector<double>(o_)};
+  for (std::size_t n = 0; n < n_; ++n)
+    for (std::size_t o = 0; o < o_; ++o)
+      for (std::size_t i = 0; i < oh; ++i)
+        for (std::size_t j = 0; j < ow; ++j) {
+          const std::size_t yi = ((n * o_ + o) * oh + i) * ow + j;
+          double s = b[o];
+          r.db[o] += g[yi];
+          for (std::size_t c = 0; c < c_; ++c)
+            for (std::size_t p = 0; p < kh; ++p)
+              for (std::size_t q = 0; q < kw; ++q) {
+                const auto r_ =
+                    static_cast<std::ptrdiff_t>(i + p) - static_cast<std::ptrdiff_t>(ph);
+                const auto c2 =
+                    static_cast<std::ptrdiff_t>(j + q) - static_cast<std::ptrdiff_t>(pw);
+                if (r_ < 0 || c2 < 0 || r_ >= static_cast<std::ptrdiff_t>(h) ||
+                    c2 >= static_cast<std::ptrdiff_t>(w))
+                  continue;
+                const std::size_t xi = ((n * c_ + c) * h + static_cast<std::size_t>(r_)) * w +
+                                       static_cast<std::size_t>(c2);
+                const std::size_t wi = ((o * c_ + c) * kh + p) * kw + q;
+                s += wv[wi] * x[xi];
+                r.dx[xi] += wv[wi] * g[yi];
+                r.dw[wi] += x[xi] * g[yi];
+              }
+          r.y[yi] = s;
+        }
+  return r;
+}
+
+BOOST_AUTO_TEST_CASE(same_padding_matches_the_direct_sums) {
+  // Kernels 2 p + 1 wide keep W (one long copy per tap inside conv2d); 2x2 with padding 0 does
+  // not (a copy per output row). Batch 1 and 3, several channels, non-square images and kernels.
+  struct Case {
+    Shape x, w;
+    std::size_t ph, pw;
+  };
+  for (const Case& k :
+       {Case{{3, 2, 5, 7}, {4, 2, 3, 5}, 1, 2}, Case{{1, 3, 4, 6}, {2, 3, 3, 3}, 1, 1},
+        Case{{3, 2, 6, 4}, {3, 2, 1, 3}, 0, 1}, Case{{2, 2, 4, 5}, {3, 2, 2, 2}, 0, 0}}) {
+    const Tensor x = randn(k.x, 11), w = randn(k.w, 12), b = randn({k.w[0]}, 13);
+    Variable xv(x, true), wv(w, true), bv(b, true);
+    Variable y = conv2d(xv, wv, bv, 1, {k.ph, k.pw});
+    const Tensor g = randn(y.shape(), 14);
+    const DirectConv want = direct_conv(x, w, b, g, k.ph, k.pw);
+    BOOST_TEST(close(y.value(), want.y, 1e-12));
+    y.backward(g);
+    BOOST_TEST(close(xv.grad(), want.dx, 1e-12));
+    BOOST_TEST(close(wv.grad(), want.dw, 1e-12));
+    BOOST_TEST(close(bv.grad(), want.db, 1e-12));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(gradients_accumulate_over_two_uses) {
   Variable x = param(k1to9, {1, 1, 3, 3});
   Variable w = param({1, 0, 0, -1}, {1, 1, 2, 2});
@@ -130,6 +195,41 @@ BOOST_AUTO_TEST_CASE(max_pool2d_records_a_tie_as_a_kink) {
   // The first of equal maxima takes the gradient.
   backward_ones(tie);
   BOOST_TEST(close(x.grad(), {1, 0, 0, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_without_recording_takes_the_first_of_equal_maxima) {
+  // Outside branch recording a 2x2 window inside x has its own path in max_pool2d. Windows
+  // (1, 2 / 7, 7), (3, 3 / 0, 3), (5, 5 / 5, 5): every tie gives the gradient to the first.
+  Variable x = param({1, 2, 3, 3, 5, 5, 7, 7, 0, 3, 5, 5}, {1, 1, 2, 6});
+  Variable y = max_pool2d(x, 2);
+  BOOST_TEST(close(y.value(), {7, 3, 5}));
+  y.backward(test::values({1, 2, 3}, {1, 1, 1, 3}));
+  BOOST_TEST(close(x.grad(), {0, 0, 2, 0, 3, 0, 1, 0, 0, 0, 0, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_general_window_walk) {
+  // The same pools with branch recording on (which takes the general loop): equal values and
+  // gradients, batch 2, 3 channels, non-square, strides 2 and 1, a NaN at a window's last place.
+  Tensor xt = randn({2, 3, 5, 6}, 21);
+  xt.data<double>()[7] = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t stride : {2, 1}) {
+    Variable fast(xt, true), general(xt, true);
+    Variable yf = max_pool2d(fast, 2, stride);
+    Variable yg;
+    {
+      BranchRecordingGuard recording;
+      yg = max_pool2d(general, 2, stride);
+    }
+    const Tensor g = randn(yf.shape(), 22);
+    yf.backward(g);
+    yg.backward(g);
+    const auto vf = yf.value().to_vector(), vg = yg.value().to_vector();
+    const auto df = fast.grad().to_vector(), dg = general.grad().to_vector();
+    for (std::size_t i = 0; i < vf.size(); ++i)
+      BOOST_TEST((vf[i] == vg[i] || (std::isnan(vf[i]) && std::isnan(vg[i]))));
+    for (std::size_t i = 0; i < df.size(); ++i)
+      BOOST_TEST((df[i] == dg[i] || (std::isnan(df[i]) && std::isnan(dg[i]))));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(max_pool2d_lets_a_nan_win_with_a_nan_gradient) {
