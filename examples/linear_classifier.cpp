@@ -170,15 +170,8 @@ struct Run {
 Run train(const std::string& name, const Args& a, double reg, const Data& d,
           const examples::Parallel& p) {
   // The flags given, and for the rest the defaults chosen on validation (examples/optimizers.hpp).
-  examples::OptimizerFlags flags;
-  flags.name = name;
-  flags.svm = a.loss == "svm";
-  flags.lr = a.lr;
-  flags.momentum = a.momentum;
-  flags.epochs = a.epochs;
-  flags.batch = a.batch;
-  flags.quick = a.quick;
-  flags.seed = a.seed;
+  const examples::OptimizerFlags flags{name,     a.loss == "svm", a.lr,    a.momentum,
+                                       a.epochs, a.batch,         a.quick, a.seed};
   auto [setup, epochs] = examples::make_optimizer(flags, examples::linear_classifier_defaults());
   Run r;
   r.name = name;
@@ -213,20 +206,15 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d,
     const Eval v = evaluate(a.loss, reg, m, d.val);
     return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
   });
-  ProgressBar::Options po;
-  if (epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
-  ProgressBar progress(po);
   r.csv = (std::filesystem::path(a.out) / fmt::format("linear_classifier_{}_{}.csv", a.loss, name))
               .string();
-  CsvLogger history(r.csv);
+  examples::FitLog log(r.csv, epochs, p.prints());
   if (!p.prints()) fo.evaluate = nullptr;  // the others need no log
-  std::vector<Callback*> callbacks;
-  if (p.prints()) callbacks = {&progress, &history};
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
   fmt::print("\n{} ({}), {} {}{}\n", name, r.describe, epochs, unit,
              p.distributed() ? fmt::format("; data-parallel over {} processes", p.size()) : "");
-  FitResult res = fit(*setup.optimizer, f, fo, callbacks);
+  FitResult res = fit(*setup.optimizer, f, fo, log.callbacks());
   r.seconds = res.seconds;
   r.history = std::move(res.history);
   r.train = evaluate(a.loss, reg, m, d.train);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The examples' pieces around fit(): an evaluate callback that skips the evaluation when the
-// parameters did not change since the last one.
+// The examples' pieces around fit(): the printing process's callbacks (a progress bar and a CSV
+// history), and an evaluate callback that skips the evaluation when the parameters did not change
+// since the last one.
 #pragma once
 
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,5 +38,28 @@ inline std::function<Metrics()> evaluate_when_changed(std::vector<Variable> para
     return state->last;
   };
 }
+
+/// fit()'s callbacks: a progress bar (for runs of more than 50 epochs a line a second at most)
+/// and the history as CSV at `csv`, or none where `prints` is false (the other ranks of a
+/// distributed run).
+class FitLog {
+ public:
+  FitLog(const std::string& csv, std::size_t epochs, bool prints)
+      : progress_(options(epochs)), history_(csv), prints_(prints) {}
+  std::vector<Callback*> callbacks() {
+    if (!prints_) return {};
+    return {&progress_, &history_};
+  }
+
+ private:
+  static ProgressBar::Options options(std::size_t epochs) {
+    ProgressBar::Options o;
+    if (epochs > 50) o.line_interval = 1.0;  // many short epochs
+    return o;
+  }
+  ProgressBar progress_;
+  CsvLogger history_;
+  bool prints_;
+};
 
 }  // namespace slope::examples
