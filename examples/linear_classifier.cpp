@@ -9,9 +9,9 @@
 // options.
 #include <algorithm>
 #include <filesystem>
-#include <memory>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -156,7 +156,27 @@ Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& 
   return {data_loss(loss, sc, s.y).item() + penalty, nn::accuracy(sc.value(), s.y)};
 }
 
-// ---- training ----
+// ---- the gradient check ----
+
+// The classifier's loss on 16 training rows, checked in float64 against finite differences.
+bool gradient_check(const Args& a, double reg, const Data& d) {
+  const Split small = head(d.train, 16);
+  const Variable x(small.x.value().to(Dtype::float64));
+  const Model m0 = make_model(x.shape()[1], a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
+  std::vector<Tensor> inputs{m0.w.value()};
+  if (!a.bias_trick) inputs.push_back(Tensor(randn({10}, a.seed + 4, Dtype::float64, 0.1)));
+  auto f = [&](const Inputs& in) {
+    const Model m{in[0], a.bias_trick ? Variable() : in[1], a.bias_trick};
+    return objective(a.loss, reg * 100, m, x, small.y);  // a larger lambda so the L2 term counts
+  };
+  const GradcheckResult r = gradcheck(f, inputs, {}, a.loss + " classifier");
+  fmt::print("gradient check: {} ({} loss + L2 on 16 rows in float64, W {}{})\n  {}\n",
+             r.ok ? "ok" : "FAILED", a.loss, shape_str(m0.w.shape()),
+             a.bias_trick ? "" : " and b (10)", r.summary());
+  return r.ok;
+}
+
+// ---- the optimizer (one flag swaps it) and training ----
 
 struct Run {
   std::string name, describe, csv;
@@ -223,23 +243,7 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d,
   return r;
 }
 
-// The classifier's loss on 16 training rows, checked in float64 against finite differences.
-bool gradient_check(const Args& a, double reg, const Data& d) {
-  const Split small = head(d.train, 16);
-  const Variable x(small.x.value().to(Dtype::float64));
-  const Model m0 = make_model(x.shape()[1], a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
-  std::vector<Tensor> inputs{m0.w.value()};
-  if (!a.bias_trick) inputs.push_back(Tensor(randn({10}, a.seed + 4, Dtype::float64, 0.1)));
-  auto f = [&](const Inputs& in) {
-    const Model m{in[0], a.bias_trick ? Variable() : in[1], a.bias_trick};
-    return objective(a.loss, reg * 100, m, x, small.y);  // a larger lambda so the L2 term counts
-  };
-  const GradcheckResult r = gradcheck(f, inputs, {}, a.loss + " classifier");
-  fmt::print("gradient check: {} ({} loss + L2 on 16 rows in float64, W {}{})\n  {}\n",
-             r.ok ? "ok" : "FAILED", a.loss, shape_str(m0.w.shape()),
-             a.bias_trick ? "" : " and b (10)", r.summary());
-  return r.ok;
-}
+// ---- the result ----
 
 void print_table(const std::vector<Run>& runs) {
   fmt::print("\n{:<20} {:>11} {:>10} {:>10} {:>10} {:>9}\n", "optimizer", "final loss", "train acc",
