@@ -9,10 +9,9 @@
 // options.
 #include <algorithm>
 #include <filesystem>
-#include <map>
-#include <memory>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -23,6 +22,7 @@
 #include "out_dir.hpp"
 #include "parallel.hpp"
 #include "pictures.hpp"
+#include "training.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -156,55 +156,27 @@ Eval evaluate(const std::string& loss, double reg, const Model& m, const Split& 
   return {data_loss(loss, sc, s.y).item() + penalty, nn::accuracy(sc.value(), s.y)};
 }
 
-// ---- each optimizer's defaults ----
-// Chosen by validation accuracy (seed 0, 5,000 validation rows; the test set never consulted):
-//   sgd, softmax: lr in {0.005 .. 0.2} x L2 in {0, 1e-5, 1e-4, 1e-3} x {10, 20, 30} epochs x
-//     batch {64, 128, 256}: lr 0.05, L2 1e-4, 20 epochs, batch 128 (0.8620; the top is flat,
-//     0.861-0.862 from lr 0.02 to 0.2).
-//   sgd, svm: lr in {0.002 .. 0.05} x L2 in {0, 1e-4, 1e-3} x {20, 30}: lr 0.02, L2 1e-3, 30
-//     epochs (0.8600).
-//   gd (100 full-batch steps, momentum 0.9): softmax lr 1 (of 0.05 .. 2), svm lr 0.5 (of 0.1 .. 1).
-//   random_search: every scale >= 0.3 picks the same draws (0.1896); smaller scales do worse.
-//   adam 1e-3, rmsprop 1e-3, adagrad 0.03 (each of three step sizes, 20 epochs).
-// Epochs are steps for gd and lbfgs, draws for the random searches.
+// ---- the gradient check ----
 
-struct Defaults {
-  double lr_softmax, lr_svm, momentum;
-  bool cosine;
-  std::size_t epochs_softmax, epochs_svm, epochs_quick;
-};
-
-const std::map<std::string, Defaults> kDefaults = {
-    {"sgd", {0.05, 0.02, 0.9, true, 20, 30, 3}},
-    {"nesterov", {0.05, 0.02, 0.9, true, 20, 30, 3}},
-    {"sgd_plain", {0.2, 0.2, 0.0, false, 5, 5, 3}},
-    {"gd", {1.0, 0.5, 0.9, false, 100, 100, 20}},
-    {"random_search", {0.3, 0.3, 0.0, false, 1000, 1000, 50}},
-    {"random_local_search", {1e-3, 1e-3, 0.0, false, 1000, 1000, 50}},
-    {"adagrad", {0.03, 0.03, 0.0, false, 20, 20, 3}},
-    {"rmsprop", {1e-3, 1e-3, 0.0, true, 20, 20, 3}},
-    {"adam", {1e-3, 1e-3, 0.0, true, 20, 20, 3}},
-    {"lbfgs", {0.0, 0.0, 0.0, false, 50, 50, 15}}};
-
-// The optimizer `name` with the flags given and its defaults for the rest; `epochs` its epochs.
-examples::MadeOptimizer make_setup(const std::string& name, const Args& a, std::size_t& epochs) {
-  const Defaults& d = kDefaults.at(name);
-  const bool svm = a.loss == "svm";
-  examples::OptimizerSpec s;
-  s.name = name;
-  s.step_size = a.lr > 0 ? a.lr : (svm ? d.lr_svm : d.lr_softmax);
-  s.momentum = a.momentum >= 0 ? a.momentum : d.momentum;
-  s.cosine = d.cosine;
-  s.seed = a.seed;
-  s.batch = a.batch;
-  epochs = a.epochs > 0 ? a.epochs
-           : a.quick    ? d.epochs_quick
-           : svm        ? d.epochs_svm
-                        : d.epochs_softmax;
-  return examples::make_optimizer(s);
+// The classifier's loss on 16 training rows, checked in float64 against finite differences.
+bool gradient_check(const Args& a, double reg, const Data& d) {
+  const Split small = head(d.train, 16);
+  const Variable x(small.x.value().to(Dtype::float64));
+  const Model m0 = make_model(x.shape()[1], a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
+  std::vector<Tensor> inputs{m0.w.value()};
+  if (!a.bias_trick) inputs.push_back(Tensor(randn({10}, a.seed + 4, Dtype::float64, 0.1)));
+  auto f = [&](const Inputs& in) {
+    const Model m{in[0], a.bias_trick ? Variable() : in[1], a.bias_trick};
+    return objective(a.loss, reg * 100, m, x, small.y);  // a larger lambda so the L2 term counts
+  };
+  const GradcheckResult r = gradcheck(f, inputs, {}, a.loss + " classifier");
+  fmt::print("gradient check: {} ({} loss + L2 on 16 rows in float64, W {}{})\n  {}\n",
+             r.ok ? "ok" : "FAILED", a.loss, shape_str(m0.w.shape()),
+             a.bias_trick ? "" : " and b (10)", r.summary());
+  return r.ok;
 }
 
-// ---- training ----
+// ---- the optimizer (one flag swaps it) and training ----
 
 struct Run {
   std::string name, describe, csv;
@@ -217,8 +189,10 @@ struct Run {
 
 Run train(const std::string& name, const Args& a, double reg, const Data& d,
           const examples::Parallel& p) {
-  std::size_t epochs = 0;
-  examples::MadeOptimizer setup = make_setup(name, a, epochs);
+  // The flags given, and for the rest the defaults chosen on validation (examples/optimizers.hpp).
+  const examples::OptimizerFlags flags{name,     a.loss == "svm", a.lr,    a.momentum,
+                                       a.epochs, a.batch,         a.quick, a.seed};
+  auto [setup, epochs] = examples::make_optimizer(flags, examples::linear_classifier_defaults());
   Run r;
   r.name = name;
   r.describe = setup.describe;
@@ -248,37 +222,19 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d,
   fo.batch_size = std::min(a.batch, fit_on.size());
   fo.seed = a.seed + 2;
   // Evaluated after every epoch; a search that kept its best point reuses the last evaluation.
-  std::vector<Tensor> evaluated_at;
-  Metrics last;
-  fo.evaluate = [&]() {
-    std::vector<Tensor> now = snapshot(f.params);
-    const bool same =
-        now.size() == evaluated_at.size() &&
-        std::equal(now.begin(), now.end(), evaluated_at.begin(), [](auto& t, auto& u) {
-          return std::equal(t.template data<float>(), t.template data<float>() + t.size(),
-                            u.template data<float>());
-        });
-    if (!same) {
-      const Eval v = evaluate(a.loss, reg, m, d.val);
-      last = Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
-      evaluated_at = std::move(now);
-    }
-    return last;
-  };
-  ProgressBar::Options po;
-  if (epochs > 50) po.line_interval = 1.0;  // many short epochs: a line a second at most
-  ProgressBar progress(po);
+  fo.evaluate = examples::evaluate_when_changed(f.params, [&]() {
+    const Eval v = evaluate(a.loss, reg, m, d.val);
+    return Metrics{{"val_loss", v.loss}, {"val_accuracy", v.accuracy}};
+  });
   r.csv = (std::filesystem::path(a.out) / fmt::format("linear_classifier_{}_{}.csv", a.loss, name))
               .string();
-  CsvLogger history(r.csv);
+  examples::FitLog log(r.csv, epochs, p.prints());
   if (!p.prints()) fo.evaluate = nullptr;  // the others need no log
-  std::vector<Callback*> callbacks;
-  if (p.prints()) callbacks = {&progress, &history};
 
   const char* unit = r.gradient_free ? "draws" : setup.optimizer->full_batch() ? "steps" : "epochs";
   fmt::print("\n{} ({}), {} {}{}\n", name, r.describe, epochs, unit,
              p.distributed() ? fmt::format("; data-parallel over {} processes", p.size()) : "");
-  FitResult res = fit(*setup.optimizer, f, fo, callbacks);
+  FitResult res = fit(*setup.optimizer, f, fo, log.callbacks());
   r.seconds = res.seconds;
   r.history = std::move(res.history);
   r.train = evaluate(a.loss, reg, m, d.train);
@@ -287,39 +243,7 @@ Run train(const std::string& name, const Args& a, double reg, const Data& d,
   return r;
 }
 
-// The classifier's loss on 16 training rows, checked in float64 against finite differences.
-bool gradient_check(const Args& a, double reg, const Data& d) {
-  const Split small = head(d.train, 16);
-  const Variable x(small.x.value().to(Dtype::float64));
-  const Model m0 = make_model(x.shape()[1], a.bias_trick, a.seed + 3, Dtype::float64, 0.05);
-  std::vector<Tensor> inputs{m0.w.value()};
-  if (!a.bias_trick) inputs.push_back(Tensor(randn({10}, a.seed + 4, Dtype::float64, 0.1)));
-  auto f = [&](const Inputs& in) {
-    const Model m{in[0], a.bias_trick ? Variable() : in[1], a.bias_trick};
-    return objective(a.loss, reg * 100, m, x, small.y);  // a larger lambda so the L2 term counts
-  };
-  const GradcheckResult r = gradcheck(f, inputs, {}, a.loss + " classifier");
-  fmt::print("gradient check: {} ({} loss + L2 on 16 rows in float64, W {}{})\n  {}\n",
-             r.ok ? "ok" : "FAILED", a.loss, shape_str(m0.w.shape()),
-             a.bias_trick ? "" : " and b (10)", r.summary());
-  return r.ok;
-}
-
-// ---- pictures: the templates (rows of W^T as images), the curves, the confusion matrix ----
-
-std::vector<std::string> write_pictures(const Args& a, const Data& d, const Run& r) {
-  namespace fs = std::filesystem;
-  const auto path = [&](const char* name) { return fs::absolute(fs::path(a.out) / name).string(); };
-  viz::GridOptions grid;
-  grid.scale = 3;
-  examples::write_templates(path("templates.png"), r.model.w.value(), d.side, d.channels, 10, grid);
-  examples::write_curves(path("curves.svg"), r.history,
-                         fmt::format("{} classifier, {}", a.loss, r.name));
-  NoGradGuard no_grad;
-  examples::write_confusion(path("confusion.svg"), r.model.scores(d.test.x).value(), d.test.y,
-                            d.names);
-  return {path("templates.png"), path("curves.svg"), path("confusion.svg")};
-}
+// ---- the result ----
 
 void print_table(const std::vector<Run>& runs) {
   fmt::print("\n{:<20} {:>11} {:>10} {:>10} {:>10} {:>9}\n", "optimizer", "final loss", "train acc",
@@ -364,9 +288,14 @@ int run_main(const Args& a, const examples::Parallel& p) {
   const Run* chosen = &runs.front();
   for (const Run& r : runs)
     if (a.compare ? r.val.accuracy > chosen->val.accuracy : r.name == a.optimizer) chosen = &r;
-  const std::vector<std::string> pictures = write_pictures(a, d, *chosen);
-  fmt::print("templates: {}\ncurves: {}\nconfusion matrix: {}\n", pictures[0], pictures[1],
-             pictures[2]);
+  // The pictures: the templates (rows of W^T as images), the curves, the confusion matrix.
+  NoGradGuard no_grad;
+  const examples::ClassifierPictures pictures = examples::write_classifier_pictures(
+      a.out, chosen->model.w.value(), d.side, d.channels, chosen->history,
+      fmt::format("{} classifier, {}", a.loss, chosen->name),
+      chosen->model.scores(d.test.x).value(), d.test.y, d.names);
+  fmt::print("templates: {}\ncurves: {}\nconfusion matrix: {}\n", pictures.templates,
+             pictures.curves, pictures.confusion);
   fmt::print("final loss: train {:.6f}, validation {:.6f}\n", chosen->train.loss, chosen->val.loss);
   fmt::print("chosen: {} ({}) with {} loss; validation accuracy {:.4f}\n", chosen->name,
              chosen->describe, a.loss, chosen->val.accuracy);

@@ -3,6 +3,7 @@
 // and as SVG the training curves of a fit() history and the test set's confusion matrix.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,31 @@ inline void write_confusion(const std::string& path, const Tensor& scores, const
   const nn::ConfusionMatrix cm = nn::confusion_matrix(nn::argmax(scores), y, names.size());
   viz::confusion_heatmap(cm.counts, names.size(), names, "test set: true vs predicted class")
       .save(path);
+}
+
+/// Where write_classifier_pictures() wrote, as absolute paths.
+struct ClassifierPictures {
+  std::string templates, curves, confusion;
+};
+
+/// A classifier's three pictures in `dir`: the first ten columns of `w` as templates.png (scaled
+/// 3x), the curves of `history` as curves.svg, and the confusion matrix of `test_scores` against
+/// `y` as confusion.svg.
+inline ClassifierPictures write_classifier_pictures(const std::string& dir, const Tensor& w,
+                                                    std::size_t side, std::size_t channels,
+                                                    const std::vector<Metrics>& history,
+                                                    const std::string& title,
+                                                    const Tensor& test_scores, const Labels& y,
+                                                    const std::vector<std::string>& names) {
+  namespace fs = std::filesystem;
+  const auto path = [&](const char* name) { return fs::absolute(fs::path(dir) / name).string(); };
+  const ClassifierPictures p{path("templates.png"), path("curves.svg"), path("confusion.svg")};
+  viz::GridOptions grid;
+  grid.scale = 3;
+  write_templates(p.templates, w, side, channels, 10, grid);
+  write_curves(p.curves, history, title);
+  write_confusion(p.confusion, test_scores, y, names);
+  return p;
 }
 
 }  // namespace slope::examples
