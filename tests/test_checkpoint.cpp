@@ -17,6 +17,8 @@
 
 using namespace slope;
 using test::CheckpointRun;
+using test::kill_during_write;
+using test::KilledWrite;
 using test::mentions;
 using test::same_bits;
 

@@ -16,6 +16,8 @@
 #include "support/temp_dir.hpp"
 
 using namespace slope;
+using test::kill_during_write;
+using test::KilledWrite;
 using test::mentions;
 using test::same_bits;
 
