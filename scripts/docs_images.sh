@@ -3,9 +3,8 @@
 # the examples with the ci preset, runs linear_classifier (its defaults, seed 0) and toy2d (seed
 # 0), copies what they wrote, and screenshots toy2d's page in headless Chromium. Both runs take a
 # few seconds of CPU and their pictures are the same bit for bit on a rerun (the screenshots up to
-# font rendering). two_layer_net and image_features write no pictures today; with --all they run
-# too (about a minute of CPU each) and any *.png or *.svg they write is kept, prefixed with the
-# program's name.
+# font rendering). With --all, two_layer_net (about a minute of CPU) and cnn (about 10 minutes)
+# run too, and every *.png or *.svg they write is kept, named after the program.
 # Usage: scripts/docs_images.sh [--all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +14,7 @@ export OPENBLAS_NUM_THREADS=1
 all=0
 [ "${1:-}" = "--all" ] && all=1
 programs=(linear_classifier toy2d)
-[ $all -eq 1 ] && programs+=(two_layer_net image_features)
+[ $all -eq 1 ] && programs+=(two_layer_net cnn)
 
 cmake --preset ci "${SLOPE_LAUNCHER[@]}" >/dev/null
 cmake --build build/ci -j "$(nproc)" --target "${programs[@]}"
@@ -45,11 +44,14 @@ shot "$images/toy2d.png" ""
 shot "$images/toy2d_spiral_two_layer.png" "#data=spiral&model=two-layer"
 
 if [ $all -eq 1 ]; then
-  for program in two_layer_net image_features; do
+  for program in two_layer_net cnn; do
     echo "== $program (defaults, seed 0)"
     "$bin/$program" --seed 0 --out "$tmp/$program" | tail -n 3
-    for f in "$tmp/$program"/*.png "$tmp/$program"/*.svg; do  # prefixed: no clash with the above
-      if [ -e "$f" ]; then cp "$f" "$images/${program}_$(basename "$f")"; fi
+    for f in "$tmp/$program"/*.png "$tmp/$program"/*.svg; do
+      [ -e "$f" ] || continue
+      name=$(basename "$f")
+      [[ "$name" == "$program"_* ]] || name="${program}_$name"  # no clash with the pictures above
+      cp "$f" "$images/$name"
     done
   done
 fi
