@@ -21,6 +21,7 @@
 #include "cli.hpp"
 #include "fashion_data.hpp"
 #include "out_dir.hpp"
+#include "pictures.hpp"
 #include <slope/slope.hpp>
 
 namespace {
@@ -177,27 +178,7 @@ std::vector<std::string> write_pictures(const Args& a, const Cnn& model,
   grid.scale = 12;
   viz::write_png(path("cnn_filters.png"),
                  viz::image_grid(w.reshaped(Shape{w.shape()[0], k * k}), k, k, 1, grid));
-
-  const auto series = [&](const char* name, const char* metric, bool right_axis) {
-    viz::Series s;
-    s.name = name;
-    s.right_axis = right_axis;
-    for (const Metrics& m : history) {
-      s.x.push_back(m.get("epoch"));
-      s.y.push_back(m.get(metric));
-    }
-    return s;
-  };
-  viz::ChartOptions chart;
-  chart.title = "cnn on Fashion-MNIST";
-  chart.x_label = "epoch";
-  chart.y_label = "loss";
-  chart.right_y_label = "accuracy";
-  viz::line_chart(
-      {series("training loss", "loss", false), series("validation loss", "val_loss", false),
-       series("validation accuracy", "val_accuracy", true)},
-      chart)
-      .save(path("cnn_curves.svg"));
+  examples::write_curves(path("cnn_curves.svg"), history, "cnn on Fashion-MNIST");
   return {path("cnn_filters.png"), path("cnn_curves.svg")};
 }
 
