@@ -2,6 +2,8 @@
 // slope_bench_conv: the convolution rows, slope against libtorch and the bare BLAS products,
 // interleaved in one process (harness.hpp):
 //   slope_bench_conv [--threads N] [--rounds N] [--chunk-ms MS] [--clock wall|cpu] [--quick]
+//   slope_bench_conv --profile conv1|conv2|cnn [--side slope|libtorch|floor] [--steps N]
+// (the second form runs one contender alone, untimed, under a profiler: perf record -g ...).
 // conv1 and conv2 are the example's (examples/cnn.cpp) first and second layers at batch 64,
 // forward + backward; cnn is its whole SGD step. Exits non-zero when slope and libtorch disagree.
 #include <algorithm>
@@ -24,6 +26,8 @@ struct Options {
   double chunk_ms = 50;
   bool cpu_clock = false;
   bool quick = false;
+  std::string profile, side = "slope";
+  int steps = 100;
 };
 
 std::vector<float> uniform(std::size_t n, float bound, std::uint32_t seed) {
@@ -68,9 +72,54 @@ void time_row(Row& r, const Options& o) {
   std::fflush(stdout);
 }
 
+struct Layer {
+  const char* key;
+  const char* work;
+  std::size_t in, out, size;
+  bool input_grad;
+};
+const Layer kLayers[] = {
+    {"conv1", "conv1 1->32 3x3 pad 1, 28x28, batch 64, fwd+bwd (no dx)", 1, 32, 28, false},
+    {"conv2", "conv2 32->64 3x3 pad 1, 14x14, batch 64, fwd+bwd", 32, 64, 14, true}};
+
+Row layer_row(const Layer& l, const ConvLayerWork& w) {
+  return {l.work,
+          {{"slope", slope_conv_layer(w)},
+           {"libtorch", torch_conv_layer(w)},
+           {"floor", floor_conv_layer(w)}},
+          "-"};
+}
+
+Row cnn_row(const CnnWork& w) {
+  return {
+      "whole CNN SGD step, batch 64 (examples/cnn.cpp without dropout)",
+      {{"slope", slope_cnn_step(w)}, {"libtorch", torch_cnn_step(w)}, {"floor", floor_cnn_step(w)}},
+      "-"};
+}
+
+// Runs one contender of one row `o.steps` times, untimed.
+int profile(const Options& o) {
+  Row r;
+  for (const Layer& l : kLayers)
+    if (o.profile == l.key) r = layer_row(l, conv_layer_work(l.in, l.out, l.size, l.input_grad));
+  if (o.profile == "cnn") r = cnn_row(cnn_work(64));
+  const Runner* runner = nullptr;
+  for (const Contender& c : r.cs)
+    if (c.name == o.side && c.present()) runner = &c.runner;
+  if (!runner) {
+    std::fprintf(stderr, "slope_bench_conv: nothing to profile for %s on %s\n", o.profile.c_str(),
+                 o.side.c_str());
+    return 2;
+  }
+  for (int i = 0; i < o.steps; ++i) runner->step();
+  std::printf("%s %s: %d steps\n", o.side.c_str(), o.profile.c_str(), o.steps);
+  return 0;
+}
+
 int run(const Options& o) {
   floor_set_threads(o.threads);
   torch_set_threads(o.threads);
+  if (!o.profile.empty()) return profile(o);
   set_clock(o.cpu_clock ? Clock::cpu : Clock::wall);
   print_header("slope_bench_conv", o.threads, o.cpu_clock, floor_blas_config(), torch_version());
   std::printf("\n");
@@ -78,20 +127,9 @@ int run(const Options& o) {
       "| work | slope | libtorch | floor (BLAS products) | slope / libtorch | slope / "
       "floor | check |\n|---|---|---|---|---|---|---|\n");
   bool ok = true;
-  struct Layer {
-    const char* work;
-    std::size_t in, out, size;
-    bool input_grad;
-  };
-  for (const Layer& l :
-       {Layer{"conv1 1->32 3x3 pad 1, 28x28, batch 64, fwd+bwd (no dx)", 1, 32, 28, false},
-        Layer{"conv2 32->64 3x3 pad 1, 14x14, batch 64, fwd+bwd", 32, 64, 14, true}}) {
+  for (const Layer& l : kLayers) {
     const ConvLayerWork w = conv_layer_work(l.in, l.out, l.size, l.input_grad);
-    Row r{l.work,
-          {{"slope", slope_conv_layer(w)},
-           {"libtorch", torch_conv_layer(w)},
-           {"floor", floor_conv_layer(w)}},
-          "-"};
+    Row r = layer_row(l, w);
     if (r.cs[1].present()) {
       const double d = max_rel_diff(r.cs[0].runner.state(), r.cs[1].runner.state());
       r.ok = d <= 1e-3;
@@ -103,10 +141,7 @@ int run(const Options& o) {
     time_row(r, o);
   }
   const CnnWork w = cnn_work(64);
-  Row r{
-      "whole CNN SGD step, batch 64 (examples/cnn.cpp without dropout)",
-      {{"slope", slope_cnn_step(w)}, {"libtorch", torch_cnn_step(w)}, {"floor", floor_cnn_step(w)}},
-      "-"};
+  Row r = cnn_row(w);
   if (r.cs[1].present()) {
     std::vector<double> ls, lt;
     for (int i = 0; i < 5; ++i) {
@@ -179,6 +214,11 @@ int main(int argc, char** argv) try {
   app.add_option("--clock", clock, "what times the steps: wall time or this process's CPU time")
       ->check(CLI::IsMember({"wall", "cpu"}));
   app.add_flag("--quick", o.quick, "3 short rounds (the test suite's run)");
+  app.add_option("--profile", o.profile, "run one row's contender alone, untimed")
+      ->check(CLI::IsMember({"conv1", "conv2", "cnn"}));
+  app.add_option("--side", o.side, "the contender --profile runs")
+      ->check(CLI::IsMember({"slope", "libtorch", "floor"}));
+  app.add_option("--steps", o.steps, "steps --profile runs")->check(at_least(1));
   if (const auto status = slope::cli::parse(app, argc, argv)) return *status;
   o.cpu_clock = clock == "cpu";
   return bench::run(o);

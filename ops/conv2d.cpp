@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
+#include "conv2d_dnnl.hpp"
 #include "gemm.hpp"
 #include "op_cases.hpp"
 #include "op_helpers.hpp"
@@ -114,6 +116,31 @@ double lane_sum(const T* p, std::size_t n) {
          tail;
 }
 
+// x (+)= from[0, n): oneDNN writes its results, so a gradient that holds a sum already gets
+// them through scratch.
+void add_to(float* x, const float* from, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) x[i] += from[i];
+}
+
+// The float32 backward through oneDNN (conv2d_dnnl.hpp): into a fresh gradient directly.
+void dnnl_backward(const detail::Window2d& win, std::size_t o_count, std::uint64_t x_stamp,
+                   const float* g, Inputs& in, bool has_bias) {
+  const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
+  const bool need_b = has_bias && in[2].requires_grad();
+  bool dx_fresh = false, dw_fresh = false;
+  float* dx = need_x ? in[0].grad_slot(&dx_fresh).data<float>() : nullptr;
+  float* dw = need_w ? in[1].grad_slot(&dw_fresh).data<float>() : nullptr;
+  float* dx_to = need_x && !dx_fresh ? scratch<float, 2>(in[0].size()) : dx;
+  float* dw_to = need_b && !need_w ? scratch<float, 3>(in[1].size()) : dw;
+  if (need_w && !dw_fresh) dw_to = scratch<float, 3>(in[1].size());
+  float* db = need_b ? scratch<float, 4>(o_count) : nullptr;
+  detail::dnnl_conv2d_backward(win, o_count, in[0].value().data<float>(), x_stamp,
+                               in[1].value().data<float>(), g, dx_to, dw_to, db);
+  if (need_x && !dx_fresh) add_to(dx, dx_to, in[0].size());
+  if (need_w && !dw_fresh) add_to(dw, dw_to, in[1].size());
+  if (need_b) detail::write_or_add_grad<float>(in[2], [db](std::size_t o) { return db[o]; });
+}
+
 // Every shape and attribute of a call, for the end of its error messages.
 std::string conv2d_context(const Variable& x, const Variable& w, const Variable& b, Size2 stride,
                            Size2 padding) {
@@ -145,6 +172,7 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
   const std::size_t hw = win.oh * win.ow, k = win.c * win.kernel.h * win.kernel.w;
   const std::size_t x_image = win.c * win.h * win.w;
   const bool has_bias = b.defined();
+  std::uint64_t x_stamp = 0;  // oneDNN's (conv2d_dnnl.hpp); 0 for im2col
 
   Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
     using A = std::decay_t<decltype(xv)>;
@@ -152,6 +180,11 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
     A out(out_shape);
     const T* wp = w.value().data<T>();
     const T* bp = has_bias ? b.value().data<T>() : nullptr;
+    if constexpr (std::is_same_v<T, float>)
+      if (detail::dnnl_conv2d_takes(win, o_count)) {
+        x_stamp = detail::dnnl_conv2d_forward(win, o_count, xv.data(), wp, bp, out.data());
+        return out;
+      }
     T* col = scratch<T, 0>(k * hw);
     for (std::size_t n = 0; n < win.n; ++n) {
       T* image = out.data() + n * o_count * hw;  // [O, HO WO]
@@ -175,9 +208,12 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
   return make_node(
       "conv2d", std::move(y), std::move(inputs),
       // why hand-written: a primitive; BLAS writes straight into the weight's gradient.
-      [win, o_count, hw, k, x_image, has_bias](const Tensor& g, Inputs& in) {
+      [win, o_count, hw, k, x_image, has_bias, x_stamp](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
+          if constexpr (std::is_same_v<T, float>)
+            if (detail::dnnl_conv2d_takes(win, o_count))
+              return dnnl_backward(win, o_count, x_stamp, gv.data(), in, has_bias);
           const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
           // A fresh dx is zeroed an image at a time, just before col2im adds onto it (in cache).
           bool dx_fresh = false;

@@ -39,6 +39,9 @@ bool has_small_kernels() {
 #endif
 }
 
+}  // namespace
+
+namespace detail {
 int blas_threads() {
 #if defined(OPENBLAS_VERSION)
   return openblas_get_num_threads ? openblas_get_num_threads() : 1;
@@ -46,9 +49,7 @@ int blas_threads() {
   return 1;
 #endif
 }
-}  // namespace
 
-namespace detail {
 std::size_t gemm_block_rows(bool trans_a, bool trans_b, std::size_t m, std::size_t n,
                             std::size_t k) {
   (void)trans_a;  // NN and TN (op(A) transposed) both have small kernels

@@ -14,6 +14,10 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
           const double* a, const double* b, double beta, double* c);
 
 namespace detail {
+/// The threads BLAS runs a product on (OPENBLAS_NUM_THREADS, openblas_set_num_threads); 1 for a
+/// BLAS other than OpenBLAS.
+int blas_threads();
+
 /// How many rows of C gemm() hands to BLAS per call (m: one call). OpenBLAS's SkylakeX-class
 /// kernels run a product of at most 10^6 multiply-adds without packing it first; a skinny product
 /// (<= 32 columns of C, op(B) not transposed) a little above that runs faster as row blocks under

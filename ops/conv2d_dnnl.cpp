@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+#include "conv2d_dnnl.hpp"
+
+#include <stdexcept>
+
+#include "gemm.hpp"
+
+#if SLOPE_HAVE_DNNL
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
+#endif
+
+namespace slope::detail {
+
+#if SLOPE_HAVE_DNNL
+namespace {
+// The end padding that makes the last window end at the padded input's last element (negative
+// when the strides leave rows or columns of x unread).
+long long end_padding(std::size_t in, std::size_t out, std::size_t kernel, std::size_t stride,
+                      std::size_t pad) {
+  return static_cast<long long>((out - 1) * stride + kernel) - static_cast<long long>(in + pad);
+}
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using Dims = memory::dims;
+
+memory::dim dim(std::size_t v) { return static_cast<memory::dim>(v); }
+
+// One operand of a primitive: the memory slope's pointer is bound to (plain NCHW, OIHW or a
+// vector) and, when the kernel wants another layout, a buffer in that layout and the reorder
+// between the two (built once, as the primitives are).
+struct Operand {
+  memory user, inner;  // the same memory when the layouts agree
+  dnnl::reorder reorder;
+
+  Operand() = default;
+  // `to_inner`: slope's data is read by the kernel (else the kernel's result is written back).
+  Operand(const memory::desc& plain, const memory::desc& wanted, const dnnl::engine& engine,
+          bool to_inner)
+      : user(plain, engine, DNNL_MEMORY_NONE) {
+    if (plain == wanted) {
+      inner = user;
+      return;
+    }
+    inner = memory(wanted, engine);
+    reorder = to_inner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
+  }
+  // Points the operand at slope's data and, for an input, brings it into the kernel's layout.
+  const memory& in(const void* data, dnnl::stream& s) {
+    user.set_data_handle(const_cast<void*>(data));
+    if (reorder) reorder.execute(s, user, inner);
+    return inner;
+  }
+  // Points the operand at slope's buffer for an output; write_back() moves the result there.
+  const memory& out(void* data) {
+    user.set_data_handle(data);
+    return inner;
+  }
+  void write_back(dnnl::stream& s) {
+    if (reorder) reorder.execute(s, inner, user);
+  }
+};
+
+// Everything one window shape needs, made on first use and kept (per thread): the primitives, the
+// operands and their buffers in the kernels' layouts.
+struct Plan {
+  dnnl::convolution_forward::primitive_desc forward_pd;
+  dnnl::convolution_forward forward;
+  Operand x, w, b, y;
+  // Which forward call left x in the kernel's layout (a stamp unique across threads): the
+  // weight gradient reads it again rather than reordering x a second time.
+  std::uint64_t x_stamp = 0;
+  bool backward_data_ready = false, backward_weights_ready = false;
+  dnnl::convolution_backward_data backward_data;
+  Operand bd_g, bd_w, bd_dx;
+  dnnl::convolution_backward_weights backward_weights;
+  Operand bw_x, bw_g, bw_dw, bw_db;
+};
+
+std::atomic<std::uint64_t> next_stamp{1};
+
+struct Context {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::map<std::array<std::size_t, 12>, std::unique_ptr<Plan>> plans;
+};
+
+Context& context() {
+  thread_local Context c;
+  return c;
+}
+
+struct Descs {
+  memory::desc x, w, b, y;
+  Dims strides, pad_l, pad_r;
+};
+
+Descs descs(const Window2d& win, std::size_t o, bool bias, tag x_tag, tag w_tag, tag b_tag) {
+  const auto f32 = memory::data_type::f32;
+  Descs d;
+  d.x = memory::desc({dim(win.n), dim(win.c), dim(win.h), dim(win.w)}, f32, x_tag);
+  d.w = memory::desc({dim(o), dim(win.c), dim(win.kernel.h), dim(win.kernel.w)}, f32, w_tag);
+  if (bias) d.b = memory::desc({dim(o)}, f32, b_tag);
+  d.y = memory::desc({dim(win.n), dim(o), dim(win.oh), dim(win.ow)}, f32, x_tag);
+  d.strides = {dim(win.stride.h), dim(win.stride.w)};
+  d.pad_l = {dim(win.padding.h), dim(win.padding.w)};
+  d.pad_r = {end_padding(win.h, win.oh, win.kernel.h, win.stride.h, win.padding.h),
+             end_padding(win.w, win.ow, win.kernel.w, win.stride.w, win.padding.w)};
+  return d;
+}
+
+// NOTE: slope has one thread setting, BLAS's (OPENBLAS_NUM_THREADS or openblas_set_num_threads);
+// oneDNN's OpenMP threads follow it, rather than OpenMP's default of every core.
+void follow_blas_threads() {
+  const int threads = blas_threads();
+  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+}
+
+Plan& plan_for(const Window2d& win, std::size_t o, bool bias) {
+  Context& c = context();
+  const std::array<std::size_t, 12> key{
+      win.n,        win.c,        win.h,         win.w,         o,   win.kernel.h, win.kernel.w,
+      win.stride.h, win.stride.w, win.padding.h, win.padding.w, bias};
+  std::unique_ptr<Plan>& slot = c.plans[key];
+  if (slot) return *slot;
+  auto p = std::make_unique<Plan>();
+  const Descs any = descs(win, o, bias, tag::any, tag::any, tag::any);
+  const Descs plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
+  // NOTE: direct, never Winograd (which oneDNN's "auto" may pick): its transforms round
+  // differently from the sums conv2d is documented to compute.
+  p->forward_pd = dnnl::convolution_forward::primitive_desc(
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                      dnnl::algorithm::convolution_direct, any.x, any.w, any.b,
+                                      any.y, any.strides, any.pad_l, any.pad_r),
+      c.engine);
+  p->forward = dnnl::convolution_forward(p->forward_pd);
+  p->x = Operand(plain.x, p->forward_pd.src_desc(), c.engine, true);
+  p->w = Operand(plain.w, p->forward_pd.weights_desc(), c.engine, true);
+  if (bias) p->b = Operand(plain.b, p->forward_pd.bias_desc(), c.engine, true);
+  p->y = Operand(plain.y, p->forward_pd.dst_desc(), c.engine, false);
+  slot = std::move(p);
+  return *slot;
+}
+}  // namespace
+
+bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
+  return win.n > 0 && win.c > 0 && o > 0 && win.oh > 0 && win.ow > 0 &&
+         end_padding(win.h, win.oh, win.kernel.h, win.stride.h, win.padding.h) >= 0 &&
+         end_padding(win.w, win.ow, win.kernel.w, win.stride.w, win.padding.w) >= 0;
+}
+
+std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
+                                  const float* w, const float* b, float* y) {
+  follow_blas_threads();
+  Plan& p = plan_for(win, o, b != nullptr);
+  dnnl::stream& s = context().stream;
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, p.x.in(x, s)}, {DNNL_ARG_WEIGHTS, p.w.in(w, s)}, {DNNL_ARG_DST, p.y.out(y)}};
+  if (b) args[DNNL_ARG_BIAS] = p.b.in(b, s);
+  p.forward.execute(s, args);
+  p.y.write_back(s);
+  s.wait();
+  p.x_stamp = next_stamp++;
+  return p.x_stamp;
+}
+
+void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
+                          const float* w, const float* g, float* dx, float* dw, float* db) {
+  follow_blas_threads();
+  const bool bias = db != nullptr;
+  Plan& p = plan_for(win, o, bias);
+  Context& c = context();
+  const Descs any = descs(win, o, bias, tag::any, tag::any, tag::any);
+  const Descs plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
+  if (dx && !p.backward_data_ready) {
+    dnnl::convolution_backward_data::primitive_desc pd(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any.x, any.w,
+                                              any.y, any.strides, any.pad_l, any.pad_r),
+        c.engine, p.forward_pd);
+    p.backward_data = dnnl::convolution_backward_data(pd);
+    p.bd_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true);
+    p.bd_w = Operand(plain.w, pd.weights_desc(), c.engine, true);
+    p.bd_dx = Operand(plain.x, pd.diff_src_desc(), c.engine, false);
+    p.backward_data_ready = true;
+  }
+  if (dw && !p.backward_weights_ready) {
+    dnnl::convolution_backward_weights::primitive_desc pd(
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, any.x, any.w,
+                                                 any.b, any.y, any.strides, any.pad_l, any.pad_r),
+        c.engine, p.forward_pd);
+    p.backward_weights = dnnl::convolution_backward_weights(pd);
+    p.bw_x = Operand(plain.x, pd.src_desc(), c.engine, true);
+    p.bw_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true);
+    p.bw_dw = Operand(plain.w, pd.diff_weights_desc(), c.engine, false);
+    if (bias) p.bw_db = Operand(plain.b, pd.diff_bias_desc(), c.engine, false);
+    p.backward_weights_ready = true;
+  }
+  dnnl::stream& s = c.stream;
+  memory g_data;  // g in the data kernel's layout, reordered once for both kernels when they agree
+  if (dx) {
+    g_data = p.bd_g.in(g, s);
+    p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, g_data},
+                                {DNNL_ARG_WEIGHTS, p.bd_w.in(w, s)},
+                                {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx)}});
+    p.bd_dx.write_back(s);
+  }
+  if (dw) {
+    const bool shared = dx && g_data.get_desc() == p.bw_g.inner.get_desc();
+    const bool x_kept =
+        p.x.reorder && p.x_stamp == x_stamp && p.x.inner.get_desc() == p.bw_x.inner.get_desc();
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_kept ? p.x.inner : p.bw_x.in(x, s)},
+                                         {DNNL_ARG_DIFF_DST, shared ? g_data : p.bw_g.in(g, s)},
+                                         {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw)}};
+    if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db);
+    p.backward_weights.execute(s, args);
+    p.bw_dw.write_back(s);
+    if (bias) p.bw_db.write_back(s);
+  }
+  s.wait();
+}
+
+#else  // built without oneDNN: conv2d never asks
+
+bool dnnl_conv2d_takes(const Window2d&, std::size_t) { return false; }
+std::uint64_t dnnl_conv2d_forward(const Window2d&, std::size_t, const float*, const float*,
+                                  const float*, float*) {
+  throw std::logic_error("conv2d: slope was built without oneDNN");
+}
+void dnnl_conv2d_backward(const Window2d&, std::size_t, const float*, std::uint64_t, const float*,
+                          const float*, float*, float*, float*) {
+  throw std::logic_error("conv2d: slope was built without oneDNN");
+}
+#endif
+
+}  // namespace slope::detail
