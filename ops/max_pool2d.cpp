@@ -11,34 +11,43 @@ namespace slope {
 namespace {
 
 // 2x2 windows inside x (the example's pools), without a branch on which element wins (a coin
-// toss on real data: the general loop's mispredictions made it 10x slower than the ReLU before
-// it). The max, then the first element equal to it, both as selects; a window holding a NaN (a
-// predictable, rare branch) takes its first NaN, as the general loop does.
+// toss on real data: mispredictions made a branching loop 10x slower than the ReLU before it).
+// The first of equal maxima in row-major order: the larger of each row's pair (strict >, so the
+// left one on a tie), then the larger of the two (the top one on a tie), all selects. A window
+// holding a NaN takes its first NaN, as the general walk does. Returns whether x held a NaN.
 template <class T>
-void pool_2x2(const detail::Window2d& win, const T* xp, T* yp, std::size_t* ap) {
+bool pool_2x2(const detail::Window2d& win, const T* xp, T* yp, std::size_t* ap) {
   const std::size_t width = win.w, sh = win.stride.h, sw = win.stride.w;
+  bool any_nan = false;
   std::size_t o = 0;
   for (std::size_t plane = 0; plane < win.n * win.c; ++plane)
     for (std::size_t i = 0; i < win.oh; ++i) {
       const std::size_t top = plane * win.h * width + i * sh * width;
-      for (std::size_t j = 0; j < win.ow; ++j, ++o) {
-        const std::size_t at[4] = {top + j * sw, top + j * sw + 1, top + j * sw + width,
-                                   top + j * sw + width + 1};
-        const T v[4] = {xp[at[0]], xp[at[1]], xp[at[2]], xp[at[3]]};
-        T m = v[0];
-        for (int k = 1; k < 4; ++k) m = v[k] > m ? v[k] : m;
-        const bool nan = (v[0] != v[0]) | (v[1] != v[1]) | (v[2] != v[2]) | (v[3] != v[3]);
-        std::size_t a = at[3];
-        if (nan) {
-          for (int k = 3; k >= 0; --k) a = v[k] != v[k] ? at[k] : a;
-          m = xp[a];
-        } else {
-          for (int k = 2; k >= 0; --k) a = v[k] == m ? at[k] : a;
-        }
-        yp[o] = m;
-        ap[o] = a;
+      const T* r0 = xp + top;
+      const T* r1 = r0 + width;
+      bool row_nan = false;
+      for (std::size_t j = 0; j < win.ow; ++j) {
+        const std::size_t at = j * sw;
+        const T a = r0[at], b = r0[at + 1], c = r1[at], d = r1[at + 1];
+        const bool right0 = b > a, right1 = d > c;
+        const T m0 = right0 ? b : a, m1 = right1 ? d : c;
+        const std::size_t i0 = right0 ? 1 : 0, i1 = width + (right1 ? 1 : 0);
+        const bool bottom = m1 > m0;
+        yp[o + j] = bottom ? m1 : m0;
+        ap[o + j] = top + at + (bottom ? i1 : i0);
+        row_nan |= (a != a) | (b != b) | (c != c) | (d != d);
       }
+      if (row_nan)  // rare: the row again, each window with a NaN taking its first one
+        for (std::size_t j = 0; j < win.ow; ++j) {
+          const std::size_t at = top + j * sw;
+          for (const std::size_t k : {at + width + 1, at + width, at + 1, at})
+            if (xp[k] != xp[k]) ap[o + j] = k;
+          yp[o + j] = xp[ap[o + j]];
+        }
+      any_nan |= row_nan;
+      o += win.ow;
     }
+  return any_nan;
 }
 }  // namespace
 
@@ -54,6 +63,7 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
   std::vector<char> tied;
   const bool record = branch_recording();
   if (record) tied.assign(count, 0);
+  bool nan_pass = true;  // whether the backward must apply the NaN rule over all of x
   Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
     using A = std::decay_t<decltype(xv)>;
     using T = typename A::value_type;
@@ -64,7 +74,10 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
     const std::size_t width = win.w;
     if (!record && win.kernel.h == 2 && win.kernel.w == 2 && win.padding.h == 0 &&
         win.padding.w == 0) {
-      pool_2x2(win, xp, yp, ap);
+      // NOTE: windows that tile x exactly read every element: then only a NaN seen here needs
+      // the backward's NaN rule pass over x.
+      const bool tiles = win.stride.h == 2 && win.stride.w == 2 && win.h % 2 == 0 && win.w % 2 == 0;
+      nan_pass = pool_2x2(win, xp, yp, ap) || !tiles;
       return out;
     }
     detail::for_each_window(win, [&](std::size_t o, std::size_t plane, std::size_t r0,
@@ -105,7 +118,7 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
   Variable result = make_node(
       "max_pool2d", std::move(y), {x},
       // why hand-written: only the winners' indices are kept; g goes straight to them.
-      [arg = std::move(arg), count](const Tensor& g, Inputs& in) {
+      [arg = std::move(arg), count, nan_pass](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           T* d = detail::zeroed_grad_slot<T>(in[0]);
@@ -113,7 +126,7 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
           for (std::size_t o = 0; o < count; ++o) d[won[o]] += gv.data()[o];
         });
         // NOTE: the NaN rule (op_helpers.hpp), on the gradient just written.
-        detail::nan_where_nan(in[0].grad(), in[0].value());
+        if (nan_pass) detail::nan_where_nan(in[0].grad(), in[0].value());
       },
       [kernel, stride, padding](const Inputs& in) {
         return max_pool2d(in[0], kernel, stride, padding);

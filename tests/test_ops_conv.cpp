@@ -81,6 +81,48 @@ BOOST_AUTO_TEST_CASE(float32_matches_float64) {
   BOOST_TEST((w32.grad().shape() == w.shape()));
 }
 
+// float32 runs on oneDNN's kernels when slope is built with them (ops/conv2d_dnnl.hpp), float64
+// on im2col and BLAS: both must give y and every gradient, whichever inputs want one, with
+// gradients that accumulate and two forwards of one shape before the backward (the second must
+// not hand its copy of x to the first one's weight gradient). One case has a negative end padding,
+// which oneDNN does not take.
+BOOST_AUTO_TEST_CASE(float32_kernels_match_float64_im2col) {
+  struct Case {
+    Shape x, w;
+    Size2 stride, padding;
+    bool x_grad, w_grad, bias;
+  };
+  for (const Case& k : {Case{{3, 4, 7, 6}, {5, 4, 3, 3}, 1, 1, true, true, true},
+                        Case{{2, 3, 7, 6}, {4, 3, 3, 3}, 2, 1, true, true, true},
+                        Case{{2, 2, 6, 6}, {3, 2, 3, 3}, 2, 0, true, true, true},
+                        Case{{2, 16, 8, 8}, {32, 16, 3, 3}, 1, 1, false, true, true},
+                        Case{{2, 16, 8, 8}, {16, 16, 1, 1}, 1, 0, true, false, false},
+                        Case{{2, 1, 9, 9}, {8, 1, 3, 3}, 1, 1, false, false, true}}) {
+    const Tensor x = randn(k.x, 21), w = randn(k.w, 22), b = randn({k.w[0]}, 23);
+    struct Result {
+      Tensor y;
+      std::vector<Tensor> grads;
+    };
+    auto run = [&](Dtype t) {
+      Variable xv(x.to(t), k.x_grad), wv(w.to(t), k.w_grad);
+      Variable bv = k.bias ? Variable(b.to(t), true) : Variable();
+      Variable y1 = conv2d(xv, wv, bv, k.stride, k.padding);
+      Variable y2 = conv2d(xv + xv, wv, bv, k.stride, k.padding);
+      const Tensor g1 = randn(y1.shape(), 24).to(t), g2 = randn(y1.shape(), 25).to(t);
+      sum(y1 * Variable(g1) + y2 * Variable(g2)).backward();
+      Result r{y1.value(), {}};
+      for (const Variable* v : {&xv, &wv, &bv})
+        if (v->defined() && v->requires_grad()) r.grads.push_back(v->grad());
+      return r;
+    };
+    const Result r32 = run(Dtype::float32), r64 = run(Dtype::float64);
+    BOOST_TEST(close(r32.y, r64.y.to_vector(), 1e-4));
+    BOOST_TEST_REQUIRE(r32.grads.size() == r64.grads.size());
+    for (std::size_t i = 0; i < r32.grads.size(); ++i)
+      BOOST_TEST(close(r32.grads[i], r64.grads[i].to_vector(), 1e-4));
+  }
+}
+
 // The direct sums of conv2d's definition (ops/conv.hpp), stride 1: y, and dx, dw, db for a seed g.
 struct DirectConv {
   std::vector<double> y, dx, dw, db;
