@@ -124,7 +124,7 @@ int run(const Options& o) {
   print_header("slope_bench_conv", o.threads, o.cpu_clock, floor_blas_config(), torch_version());
   std::printf("\n");
   std::printf(
-      "| work | slope | libtorch | floor (BLAS products) | slope / libtorch | slope / "
+      "| work | slope | libtorch | floor (im2col's BLAS products) | slope / libtorch | slope / "
       "floor | check |\n|---|---|---|---|---|---|---|\n");
   bool ok = true;
   for (const Layer& l : kLayers) {
