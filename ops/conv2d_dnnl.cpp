@@ -8,8 +8,10 @@
 #if SLOPE_HAVE_DNNL
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <new>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
@@ -32,34 +34,60 @@ using Dims = memory::dims;
 
 memory::dim dim(std::size_t v) { return static_cast<memory::dim>(v); }
 
+// The blocked-layout buffers of a thread, one per role an operand plays (the forward's x, its
+// y, g, ...), each grown to the largest shape met and shared by every shape: kept plans hold no
+// buffers of their own, so a run's footprint is its largest layer's, not the sum over its shapes.
+enum Role { kX, kW, kB, kY, kG, kDataW, kDx, kWeightsX, kWeightsG, kDw, kDb, kRoles };
+
+struct Buffers {
+  struct Block {
+    std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
+    std::size_t size = 0;
+  };
+  std::array<Block, kRoles> blocks;
+  void* get(Role role, std::size_t size) {
+    Block& b = blocks[role];
+    if (b.size < size) {
+      constexpr std::size_t kAlign = 64;  // a cache line, as oneDNN's own buffers
+      b.data.reset(nullptr);
+      b.data.reset(std::aligned_alloc(kAlign, (size + kAlign - 1) / kAlign * kAlign));
+      if (!b.data) throw std::bad_alloc();
+      b.size = size;
+    }
+    return b.data.get();
+  }
+};
+
 // One operand of a primitive: the memory slope's pointer is bound to (plain NCHW, OIHW or a
-// vector) and, when the kernel wants another layout, a buffer in that layout and the reorder
-// between the two (built once, as the primitives are).
+// vector) and, when the kernel wants another layout, the reorder between the two (built once, as
+// the primitives are) and a memory in that layout over the thread's buffer for `role`.
 struct Operand {
   memory user, inner;  // the same memory when the layouts agree
   dnnl::reorder reorder;
+  Role role = kX;
 
   Operand() = default;
   // `to_inner`: slope's data is read by the kernel (else the kernel's result is written back).
   Operand(const memory::desc& plain, const memory::desc& wanted, const dnnl::engine& engine,
-          bool to_inner)
-      : user(plain, engine, DNNL_MEMORY_NONE) {
+          bool to_inner, Role r)
+      : user(plain, engine, DNNL_MEMORY_NONE), role(r) {
     if (plain == wanted) {
       inner = user;
       return;
     }
-    inner = memory(wanted, engine);
+    inner = memory(wanted, engine, DNNL_MEMORY_NONE);
     reorder = to_inner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
   }
   // Points the operand at slope's data and, for an input, brings it into the kernel's layout.
-  const memory& in(const void* data, dnnl::stream& s) {
-    user.set_data_handle(const_cast<void*>(data));
+  const memory& in(const void* data, Buffers& buffers, dnnl::stream& s) {
+    out(const_cast<void*>(data), buffers);
     if (reorder) reorder.execute(s, user, inner);
     return inner;
   }
   // Points the operand at slope's buffer for an output; write_back() moves the result there.
-  const memory& out(void* data) {
+  const memory& out(void* data, Buffers& buffers) {
     user.set_data_handle(data);
+    if (reorder) inner.set_data_handle(buffers.get(role, inner.get_desc().get_size()));
     return inner;
   }
   void write_back(dnnl::stream& s) {
@@ -67,15 +95,12 @@ struct Operand {
   }
 };
 
-// Everything one window shape needs, made on first use and kept (per thread): the primitives, the
-// operands and their buffers in the kernels' layouts.
+// Everything one window shape needs, made on first use and kept (per thread): the primitives and
+// the operands.
 struct Plan {
   dnnl::convolution_forward::primitive_desc forward_pd;
   dnnl::convolution_forward forward;
   Operand x, w, b, y;
-  // Which forward call left x in the kernel's layout (a stamp unique across threads): the
-  // weight gradient reads it again rather than reordering x a second time.
-  std::uint64_t x_stamp = 0;
   bool backward_data_ready = false, backward_weights_ready = false;
   dnnl::convolution_backward_data backward_data;
   Operand bd_g, bd_w, bd_dx;
@@ -88,6 +113,10 @@ std::atomic<std::uint64_t> next_stamp{1};
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
+  Buffers buffers;
+  // Which forward call left its x in the kX buffer, in the kernel's layout (a stamp unique across
+  // threads): the weight gradient reads it again rather than reordering x a second time.
+  std::uint64_t x_stamp = 0;
   std::map<std::array<std::size_t, 12>, std::unique_ptr<Plan>> plans;
 };
 
@@ -140,10 +169,10 @@ Plan& plan_for(const Window2d& win, std::size_t o, bool bias) {
                                       any.y, any.strides, any.pad_l, any.pad_r),
       c.engine);
   p->forward = dnnl::convolution_forward(p->forward_pd);
-  p->x = Operand(plain.x, p->forward_pd.src_desc(), c.engine, true);
-  p->w = Operand(plain.w, p->forward_pd.weights_desc(), c.engine, true);
-  if (bias) p->b = Operand(plain.b, p->forward_pd.bias_desc(), c.engine, true);
-  p->y = Operand(plain.y, p->forward_pd.dst_desc(), c.engine, false);
+  p->x = Operand(plain.x, p->forward_pd.src_desc(), c.engine, true, kX);
+  p->w = Operand(plain.w, p->forward_pd.weights_desc(), c.engine, true, kW);
+  if (bias) p->b = Operand(plain.b, p->forward_pd.bias_desc(), c.engine, true, kB);
+  p->y = Operand(plain.y, p->forward_pd.dst_desc(), c.engine, false, kY);
   slot = std::move(p);
   return *slot;
 }
@@ -159,15 +188,18 @@ std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const floa
                                   const float* w, const float* b, float* y) {
   follow_blas_threads();
   Plan& p = plan_for(win, o, b != nullptr);
-  dnnl::stream& s = context().stream;
-  std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, p.x.in(x, s)}, {DNNL_ARG_WEIGHTS, p.w.in(w, s)}, {DNNL_ARG_DST, p.y.out(y)}};
-  if (b) args[DNNL_ARG_BIAS] = p.b.in(b, s);
+  Context& c = context();
+  dnnl::stream& s = c.stream;
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.x.in(x, c.buffers, s)},
+                                       {DNNL_ARG_WEIGHTS, p.w.in(w, c.buffers, s)},
+                                       {DNNL_ARG_DST, p.y.out(y, c.buffers)}};
+  if (b) args[DNNL_ARG_BIAS] = p.b.in(b, c.buffers, s);
   p.forward.execute(s, args);
   p.y.write_back(s);
   s.wait();
-  p.x_stamp = next_stamp++;
-  return p.x_stamp;
+  if (!p.x.reorder) return 0;  // x was read in place: nothing kept
+  c.x_stamp = next_stamp++;
+  return c.x_stamp;
 }
 
 void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
@@ -184,9 +216,9 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
                                               any.y, any.strides, any.pad_l, any.pad_r),
         c.engine, p.forward_pd);
     p.backward_data = dnnl::convolution_backward_data(pd);
-    p.bd_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true);
-    p.bd_w = Operand(plain.w, pd.weights_desc(), c.engine, true);
-    p.bd_dx = Operand(plain.x, pd.diff_src_desc(), c.engine, false);
+    p.bd_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true, kG);
+    p.bd_w = Operand(plain.w, pd.weights_desc(), c.engine, true, kDataW);
+    p.bd_dx = Operand(plain.x, pd.diff_src_desc(), c.engine, false, kDx);
     p.backward_data_ready = true;
   }
   if (dw && !p.backward_weights_ready) {
@@ -195,29 +227,30 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
                                                  any.b, any.y, any.strides, any.pad_l, any.pad_r),
         c.engine, p.forward_pd);
     p.backward_weights = dnnl::convolution_backward_weights(pd);
-    p.bw_x = Operand(plain.x, pd.src_desc(), c.engine, true);
-    p.bw_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true);
-    p.bw_dw = Operand(plain.w, pd.diff_weights_desc(), c.engine, false);
-    if (bias) p.bw_db = Operand(plain.b, pd.diff_bias_desc(), c.engine, false);
+    p.bw_x = Operand(plain.x, pd.src_desc(), c.engine, true, kWeightsX);
+    p.bw_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true, kWeightsG);
+    p.bw_dw = Operand(plain.w, pd.diff_weights_desc(), c.engine, false, kDw);
+    if (bias) p.bw_db = Operand(plain.b, pd.diff_bias_desc(), c.engine, false, kDb);
     p.backward_weights_ready = true;
   }
   dnnl::stream& s = c.stream;
   memory g_data;  // g in the data kernel's layout, reordered once for both kernels when they agree
   if (dx) {
-    g_data = p.bd_g.in(g, s);
+    g_data = p.bd_g.in(g, c.buffers, s);
     p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, g_data},
-                                {DNNL_ARG_WEIGHTS, p.bd_w.in(w, s)},
-                                {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx)}});
+                                {DNNL_ARG_WEIGHTS, p.bd_w.in(w, c.buffers, s)},
+                                {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx, c.buffers)}});
     p.bd_dx.write_back(s);
   }
   if (dw) {
     const bool shared = dx && g_data.get_desc() == p.bw_g.inner.get_desc();
     const bool x_kept =
-        p.x.reorder && p.x_stamp == x_stamp && p.x.inner.get_desc() == p.bw_x.inner.get_desc();
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_kept ? p.x.inner : p.bw_x.in(x, s)},
-                                         {DNNL_ARG_DIFF_DST, shared ? g_data : p.bw_g.in(g, s)},
-                                         {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw)}};
-    if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db);
+        x_stamp != 0 && c.x_stamp == x_stamp && p.x.inner.get_desc() == p.bw_x.inner.get_desc();
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, x_kept ? p.x.inner : p.bw_x.in(x, c.buffers, s)},
+        {DNNL_ARG_DIFF_DST, shared ? g_data : p.bw_g.in(g, c.buffers, s)},
+        {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw, c.buffers)}};
+    if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db, c.buffers);
     p.backward_weights.execute(s, args);
     p.bw_dw.write_back(s);
     if (bias) p.bw_db.write_back(s);

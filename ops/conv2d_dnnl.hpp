@@ -18,7 +18,7 @@ namespace slope::detail {
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o);
 
 /// y [N, O, HO, WO] = conv2d(x, w) + b; b may be null. Returns a stamp for the backward: while no
-/// other forward of this shape runs on the thread, it reuses this call's copy of x.
+/// other forward runs on the thread, it reuses this call's copy of x (0: nothing kept).
 std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
                                   const float* w, const float* b, float* y);
 /// The gradients for g [N, O, HO, WO], written, not added: dx [N, C, H, W] (null: not wanted),
