@@ -37,7 +37,7 @@ memory::dim dim(std::size_t v) { return static_cast<memory::dim>(v); }
 // The blocked-layout buffers of a thread, one per role an operand plays (the forward's x, its
 // y, g, ...), each grown to the largest shape met and shared by every shape: kept plans hold no
 // buffers of their own, so a run's footprint is its largest layer's, not the sum over its shapes.
-enum Role { kX, kW, kB, kY, kG, kDataW, kDx, kWeightsX, kWeightsG, kDw, kDb, kRoles };
+enum Role { kX, kW, kB, kY, kG, kDataW, kDx, kWeightsX, kWeightsG, kDw, kDb, kScratch, kRoles };
 
 struct Buffers {
   struct Block {
@@ -100,6 +100,8 @@ struct Operand {
 struct Plan {
   dnnl::convolution_forward::primitive_desc forward_pd;
   dnnl::convolution_forward forward;
+  // The kernels' scratchpads (over the thread's kScratch buffer), one per primitive.
+  memory forward_scratch, data_scratch, weights_scratch;
   Operand x, w, b, y;
   bool backward_data_ready = false, backward_weights_ready = false;
   dnnl::convolution_backward_data backward_data;
@@ -109,6 +111,24 @@ struct Plan {
 };
 
 std::atomic<std::uint64_t> next_stamp{1};
+
+// NOTE: the scratchpads are slope's (a user scratchpad, as libtorch passes): oneDNN's own are
+// allocated and freed at every call, which raised glibc's mmap threshold and left the training
+// run's heap growing for epochs.
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// A memory over the thread's scratchpad buffer for a primitive whose scratchpad is `pd`'s.
+memory scratch_memory(const dnnl::primitive_desc_base& pd, const dnnl::engine& engine) {
+  return memory(pd.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
+}
+const memory& bind_scratch(const memory& m, Buffers& buffers) {
+  m.set_data_handle(buffers.get(kScratch, m.get_desc().get_size()));
+  return m;
+}
 
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
@@ -167,8 +187,9 @@ Plan& plan_for(const Window2d& win, std::size_t o, bool bias) {
       dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
                                       dnnl::algorithm::convolution_direct, any.x, any.w, any.b,
                                       any.y, any.strides, any.pad_l, any.pad_r),
-      c.engine);
+      user_scratchpad(), c.engine);
   p->forward = dnnl::convolution_forward(p->forward_pd);
+  p->forward_scratch = scratch_memory(p->forward_pd, c.engine);
   p->x = Operand(plain.x, p->forward_pd.src_desc(), c.engine, true, kX);
   p->w = Operand(plain.w, p->forward_pd.weights_desc(), c.engine, true, kW);
   if (bias) p->b = Operand(plain.b, p->forward_pd.bias_desc(), c.engine, true, kB);
@@ -190,9 +211,11 @@ std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const floa
   Plan& p = plan_for(win, o, b != nullptr);
   Context& c = context();
   dnnl::stream& s = c.stream;
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.x.in(x, c.buffers, s)},
-                                       {DNNL_ARG_WEIGHTS, p.w.in(w, c.buffers, s)},
-                                       {DNNL_ARG_DST, p.y.out(y, c.buffers)}};
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, p.x.in(x, c.buffers, s)},
+      {DNNL_ARG_WEIGHTS, p.w.in(w, c.buffers, s)},
+      {DNNL_ARG_DST, p.y.out(y, c.buffers)},
+      {DNNL_ARG_SCRATCHPAD, bind_scratch(p.forward_scratch, c.buffers)}};
   if (b) args[DNNL_ARG_BIAS] = p.b.in(b, c.buffers, s);
   p.forward.execute(s, args);
   p.y.write_back(s);
@@ -214,8 +237,9 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
     dnnl::convolution_backward_data::primitive_desc pd(
         dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any.x, any.w,
                                               any.y, any.strides, any.pad_l, any.pad_r),
-        c.engine, p.forward_pd);
+        user_scratchpad(), c.engine, p.forward_pd);
     p.backward_data = dnnl::convolution_backward_data(pd);
+    p.data_scratch = scratch_memory(pd, c.engine);
     p.bd_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true, kG);
     p.bd_w = Operand(plain.w, pd.weights_desc(), c.engine, true, kDataW);
     p.bd_dx = Operand(plain.x, pd.diff_src_desc(), c.engine, false, kDx);
@@ -225,8 +249,9 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
     dnnl::convolution_backward_weights::primitive_desc pd(
         dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, any.x, any.w,
                                                  any.b, any.y, any.strides, any.pad_l, any.pad_r),
-        c.engine, p.forward_pd);
+        user_scratchpad(), c.engine, p.forward_pd);
     p.backward_weights = dnnl::convolution_backward_weights(pd);
+    p.weights_scratch = scratch_memory(pd, c.engine);
     p.bw_x = Operand(plain.x, pd.src_desc(), c.engine, true, kWeightsX);
     p.bw_g = Operand(plain.y, pd.diff_dst_desc(), c.engine, true, kWeightsG);
     p.bw_dw = Operand(plain.w, pd.diff_weights_desc(), c.engine, false, kDw);
@@ -239,7 +264,8 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
     g_data = p.bd_g.in(g, c.buffers, s);
     p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, g_data},
                                 {DNNL_ARG_WEIGHTS, p.bd_w.in(w, c.buffers, s)},
-                                {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx, c.buffers)}});
+                                {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx, c.buffers)},
+                                {DNNL_ARG_SCRATCHPAD, bind_scratch(p.data_scratch, c.buffers)}});
     p.bd_dx.write_back(s);
   }
   if (dw) {
@@ -249,7 +275,8 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, x_kept ? p.x.inner : p.bw_x.in(x, c.buffers, s)},
         {DNNL_ARG_DIFF_DST, shared ? g_data : p.bw_g.in(g, c.buffers, s)},
-        {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw, c.buffers)}};
+        {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw, c.buffers)},
+        {DNNL_ARG_SCRATCHPAD, bind_scratch(p.weights_scratch, c.buffers)}};
     if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db, c.buffers);
     p.backward_weights.execute(s, args);
     p.bw_dw.write_back(s);
