@@ -4,7 +4,7 @@
 set -euo pipefail
 
 slope_packages=(g++ cmake make ccache xtensor-dev libxtensor-blas-dev libxsimd-dev
-  libopenblas-dev libdnnl-dev libboost-test-dev libfmt-dev zlib1g-dev libcli11-dev clang-format clang-tidy
+  libopenblas-dev libdnnl-dev ocl-icd-opencl-dev libboost-test-dev libfmt-dev zlib1g-dev libcli11-dev clang-format clang-tidy
   dataset-fashion-mnist clang libclang-rt-14-dev pkgconf python3-numpy libunwind8 libzip-dev libpng-dev
   chromium libopenmpi-dev openmpi-bin "$@")
 
