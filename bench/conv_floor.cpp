@@ -1,12 +1,23 @@
 // SPDX-License-Identifier: MIT
-// The floor of the convolution rows: the BLAS products slope issues for them, alone, one cblas call
-// each, on buffers made once (no im2col, no elementwise work, no graph).
+// The floor of the convolution rows: the kernels slope issues for them, alone, on buffers made once
+// and already in the layouts the kernels want (no im2col, no reorders, no elementwise work, no
+// graph). In float32 slope's conv2d runs oneDNN's convolutions when built with oneDNN
+// (ops/conv2d_dnnl.cpp), else im2col and one BLAS product per image (ops/conv2d.cpp); the floor
+// issues the same kernels, and the linear layers' BLAS products.
 #include <cmath>
+#include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include <cblas.h>
 
 #include "conv_rows.hpp"
+
+#if BENCH_HAVE_DNNL
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
 
 namespace bench {
 
@@ -20,64 +31,148 @@ struct Product {
 
 int as_int(std::size_t v) { return static_cast<int>(v); }
 
-Runner floor_of(std::vector<Product> products) {
-  struct State {
-    std::vector<Product> ps;
-    std::vector<std::vector<float>> a, b, c;
+using Kernel = std::function<void()>;
+
+// A product issued `times` times on buffers of its own.
+Kernel product_kernel(const Product& p) {
+  auto a = std::make_shared<std::vector<float>>(p.m * p.k, 0.01f);
+  auto b = std::make_shared<std::vector<float>>(p.k * p.n, 0.01f);
+  auto c = std::make_shared<std::vector<float>>(p.m * p.n, 0.0f);
+  return [p, a, b, c] {
+    for (std::size_t t = 0; t < p.times; ++t)
+      cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans, p.tb ? CblasTrans : CblasNoTrans,
+                  as_int(p.m), as_int(p.n), as_int(p.k), 1.0f, a->data(), as_int(p.ta ? p.m : p.k),
+                  b->data(), as_int(p.tb ? p.k : p.n), 0.0f, c->data(), as_int(p.n));
   };
-  auto st = std::make_shared<State>();
-  st->ps = std::move(products);
-  for (const Product& p : st->ps) {
-    st->a.emplace_back(p.m * p.k, 0.01f);
-    st->b.emplace_back(p.k * p.n, 0.01f);
-    st->c.emplace_back(p.m * p.n, 0.0f);
-  }
+}
+
+Runner floor_of(std::vector<Kernel> kernels) {
   Runner r;
-  r.step = [st] {
-    for (std::size_t i = 0; i < st->ps.size(); ++i) {
-      const Product& p = st->ps[i];
-      for (std::size_t t = 0; t < p.times; ++t)
-        cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans,
-                    p.tb ? CblasTrans : CblasNoTrans, as_int(p.m), as_int(p.n), as_int(p.k), 1.0f,
-                    st->a[i].data(), as_int(p.ta ? p.m : p.k), st->b[i].data(),
-                    as_int(p.tb ? p.k : p.n), 0.0f, st->c[i].data(), as_int(p.n));
-    }
+  r.step = [ks = std::move(kernels)] {
+    for (const Kernel& k : ks) k();
     return std::nan("");
   };
   return r;
 }
 
+#if BENCH_HAVE_DNNL
+// A conv2d layer's oneDNN kernels as ops/conv2d_dnnl.cpp creates them (direct, forward_training,
+// the layouts oneDNN picks, user scratchpads): the forward, the weight and bias gradients and (for
+// a hidden layer) the data gradient, each on memories of its own, filled once.
+Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::size_t size,
+                    std::size_t kernel, std::size_t pad, bool input_grad) {
+  using dnnl::memory;
+  using tag = memory::format_tag;
+  struct Layer {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{engine};
+    dnnl::convolution_forward forward;
+    dnnl::convolution_backward_weights weights;
+    dnnl::convolution_backward_data data;
+    std::unordered_map<int, memory> forward_args, weights_args, data_args;
+  };
+  auto l = std::make_shared<Layer>();
+  const auto d = [](std::size_t v) { return static_cast<memory::dim>(v); };
+  const auto f32 = memory::data_type::f32;
+  const std::size_t o = size + 2 * pad - kernel + 1;
+  const memory::desc x({d(batch), d(in), d(size), d(size)}, f32, tag::any);
+  const memory::desc w({d(out), d(in), d(kernel), d(kernel)}, f32, tag::any);
+  const memory::desc b({d(out)}, f32, tag::any);
+  const memory::desc y({d(batch), d(out), d(o), d(o)}, f32, tag::any);
+  const memory::dims strides{1, 1}, padding{d(pad), d(pad)};
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const auto algo = dnnl::algorithm::convolution_direct;
+  const dnnl::convolution_forward::primitive_desc fpd(
+      {dnnl::prop_kind::forward_training, algo, x, w, b, y, strides, padding, padding}, attr,
+      l->engine);
+  const dnnl::convolution_backward_weights::primitive_desc wpd(
+      {algo, x, w, b, y, strides, padding, padding}, attr, l->engine, fpd);
+  const dnnl::convolution_backward_data::primitive_desc dpd(
+      {algo, x, w, y, strides, padding, padding}, attr, l->engine, fpd);
+  const auto filled = [&](const memory::desc& desc) {
+    memory m(desc, l->engine);
+    auto* p = static_cast<float*>(m.get_data_handle());
+    std::fill(p, p + desc.get_size() / sizeof(float), 0.01f);
+    return m;
+  };
+  l->forward = dnnl::convolution_forward(fpd);
+  l->forward_args = {{DNNL_ARG_SRC, filled(fpd.src_desc())},
+                     {DNNL_ARG_WEIGHTS, filled(fpd.weights_desc())},
+                     {DNNL_ARG_BIAS, filled(fpd.bias_desc())},
+                     {DNNL_ARG_DST, filled(fpd.dst_desc())},
+                     {DNNL_ARG_SCRATCHPAD, filled(fpd.scratchpad_desc())}};
+  l->weights = dnnl::convolution_backward_weights(wpd);
+  l->weights_args = {{DNNL_ARG_SRC, filled(wpd.src_desc())},
+                     {DNNL_ARG_DIFF_DST, filled(wpd.diff_dst_desc())},
+                     {DNNL_ARG_DIFF_WEIGHTS, filled(wpd.diff_weights_desc())},
+                     {DNNL_ARG_DIFF_BIAS, filled(wpd.diff_bias_desc())},
+                     {DNNL_ARG_SCRATCHPAD, filled(wpd.scratchpad_desc())}};
+  if (input_grad) {
+    l->data = dnnl::convolution_backward_data(dpd);
+    l->data_args = {{DNNL_ARG_DIFF_DST, filled(dpd.diff_dst_desc())},
+                    {DNNL_ARG_WEIGHTS, filled(dpd.weights_desc())},
+                    {DNNL_ARG_DIFF_SRC, filled(dpd.diff_src_desc())},
+                    {DNNL_ARG_SCRATCHPAD, filled(dpd.scratchpad_desc())}};
+  }
+  return [l, input_grad] {
+    l->forward.execute(l->stream, l->forward_args);
+    l->weights.execute(l->stream, l->weights_args);
+    if (input_grad) l->data.execute(l->stream, l->data_args);
+    l->stream.wait();
+  };
+}
+#else
 // A conv2d layer's products, as ops/conv2d.cpp issues them, one per image: the forward, dW and
 // (for a hidden layer) dcol.
-void add_conv(std::vector<Product>& ps, std::size_t batch, std::size_t in, std::size_t out,
-              std::size_t out_size, std::size_t kernel, bool input_grad) {
-  const std::size_t k = in * kernel * kernel, hw = out_size * out_size;
-  ps.push_back({false, false, out, hw, k, batch});                 // [O, K] x [K, HO WO]
-  ps.push_back({false, true, out, k, hw, batch});                  // [O, HO WO] x [HO WO, K]
-  if (input_grad) ps.push_back({true, false, k, hw, out, batch});  // [K, O] x [O, HO WO]
+Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::size_t size,
+                    std::size_t kernel, std::size_t pad, bool input_grad) {
+  const std::size_t o = size + 2 * pad - kernel + 1;
+  const std::size_t k = in * kernel * kernel, hw = o * o;
+  std::vector<Kernel> ks{
+      product_kernel({false, false, out, hw, k, batch}),  // [O, K] x [K, HO WO]
+      product_kernel({false, true, out, k, hw, batch})};  // [O, HO WO] x [HO WO, K]
+  if (input_grad)
+    ks.push_back(product_kernel({true, false, k, hw, out, batch}));  // [K, O] x [O, HO WO]
+  return [ks] {
+    for (const Kernel& f : ks) f();
+  };
 }
+#endif
 
 // A linear layer's products: the forward, dW and dx.
-void add_linear(std::vector<Product>& ps, std::size_t batch, std::size_t in, std::size_t out) {
-  ps.push_back({false, false, batch, out, in, 1});  // [N, D] x [D, C]
-  ps.push_back({true, false, in, out, batch, 1});   // [D, N] x [N, C]
-  ps.push_back({false, true, batch, in, out, 1});   // [N, C] x [C, D]
+void add_linear(std::vector<Kernel>& ks, std::size_t batch, std::size_t in, std::size_t out) {
+  ks.push_back(product_kernel({false, false, batch, out, in, 1}));  // [N, D] x [D, C]
+  ks.push_back(product_kernel({true, false, in, out, batch, 1}));   // [D, N] x [N, C]
+  ks.push_back(product_kernel({false, true, batch, in, out, 1}));   // [N, C] x [C, D]
 }
 }  // namespace
 
+std::string floor_conv_kernels() {
+#if BENCH_HAVE_DNNL
+  return "oneDNN's convolutions, BLAS products";
+#else
+  return "im2col's BLAS products";
+#endif
+}
+
+void floor_conv_set_threads(int n) {
+  floor_set_threads(n);
+#if BENCH_HAVE_DNNL
+  omp_set_num_threads(n);  // as slope's conv2d, whose oneDNN threads follow BLAS's
+#endif
+}
+
 Runner floor_conv_layer(const ConvLayerWork& w) {
-  std::vector<Product> ps;
-  add_conv(ps, w.batch, w.in, w.out, w.out_size(), w.kernel, w.input_grad);
-  return floor_of(std::move(ps));
+  return floor_of({conv_kernels(w.batch, w.in, w.out, w.size, w.kernel, w.padding, w.input_grad)});
 }
 
 Runner floor_cnn_step(const CnnWork& w) {
-  std::vector<Product> ps;
-  add_conv(ps, w.batch, 1, 32, 28, 3, false);
-  add_conv(ps, w.batch, 32, 64, 14, 3, true);
-  add_linear(ps, w.batch, 3136, 128);
-  add_linear(ps, w.batch, 128, 10);
-  return floor_of(std::move(ps));
+  std::vector<Kernel> ks{conv_kernels(w.batch, 1, 32, 28, 3, 1, false),
+                         conv_kernels(w.batch, 32, 64, 14, 3, 1, true)};
+  add_linear(ks, w.batch, 3136, 128);
+  add_linear(ks, w.batch, 128, 10);
+  return floor_of(std::move(ks));
 }
 
 }  // namespace bench

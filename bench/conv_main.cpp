@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// slope_bench_conv: the convolution rows, slope against libtorch and the bare BLAS products,
+// slope_bench_conv: the convolution rows, slope against libtorch and the bare kernels slope issues,
 // interleaved in one process (harness.hpp):
 //   slope_bench_conv [--threads N] [--rounds N] [--chunk-ms MS] [--clock wall|cpu] [--quick]
 //   slope_bench_conv --profile conv1|conv2|cnn [--side slope|libtorch|floor] [--steps N]
@@ -117,15 +117,16 @@ int profile(const Options& o) {
 }
 
 int run(const Options& o) {
-  floor_set_threads(o.threads);
+  floor_conv_set_threads(o.threads);
   torch_set_threads(o.threads);
   if (!o.profile.empty()) return profile(o);
   set_clock(o.cpu_clock ? Clock::cpu : Clock::wall);
   print_header("slope_bench_conv", o.threads, o.cpu_clock, floor_blas_config(), torch_version());
   std::printf("\n");
   std::printf(
-      "| work | slope | libtorch | floor (im2col's BLAS products) | slope / libtorch | slope / "
-      "floor | check |\n|---|---|---|---|---|---|---|\n");
+      "| work | slope | libtorch | floor (%s) | slope / libtorch | slope / floor | check "
+      "|\n|---|---|---|---|---|---|---|\n",
+      floor_conv_kernels().c_str());
   bool ok = true;
   for (const Layer& l : kLayers) {
     const ConvLayerWork w = conv_layer_work(l.in, l.out, l.size, l.input_grad);
@@ -203,7 +204,7 @@ int main(int argc, char** argv) try {
   if (const char* env = std::getenv("OPENBLAS_NUM_THREADS"))
     o.threads = std::max(1, std::atoi(env));
   std::string clock = "wall";
-  CLI::App app{"The convolution rows: slope, libtorch and the bare BLAS products side by side.",
+  CLI::App app{"The convolution rows: slope, libtorch and the bare kernels side by side.",
                "slope_bench_conv"};
   using namespace slope::cli;
   app.add_option("--threads", o.threads, "BLAS and libtorch threads (default OPENBLAS_NUM_THREADS)")

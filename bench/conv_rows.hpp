@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "rows.hpp"
@@ -35,12 +36,17 @@ CnnWork cnn_work(std::size_t batch);
 
 Runner slope_conv_layer(const ConvLayerWork& w);
 Runner torch_conv_layer(const ConvLayerWork& w);
-/// The BLAS products slope's conv2d issues for the layer (one per product, no im2col).
+/// The kernels slope's float32 conv2d issues for the layer (oneDNN's convolutions, or without
+/// oneDNN im2col's BLAS products), alone, on buffers already in their layouts.
 Runner floor_conv_layer(const ConvLayerWork& w);
 
 Runner slope_cnn_step(const CnnWork& w);
 Runner torch_cnn_step(const CnnWork& w);
-/// The BLAS products of slope's CNN step (both convolutions and both linear layers).
+/// The kernels of slope's CNN step (both convolutions' and the linear layers' products).
 Runner floor_cnn_step(const CnnWork& w);
+/// What the floor runs, for the table's header.
+std::string floor_conv_kernels();
+/// The floor's threads: BLAS's and (with oneDNN) OpenMP's.
+void floor_conv_set_threads(int n);
 
 }  // namespace bench

@@ -89,10 +89,12 @@ Runner slope_cnn_step(const CnnWork& w) {
     h = relu(linear(reshape(h, Shape{h.shape()[0], 64 * 7 * 7}), p[4], p[5]));
     Variable loss = softmax_cross_entropy(linear(h, p[6], p[7]), st->y[k]);
     loss.backward();
+    const float lr = st->lr;  // a local: a store to v could alias st->lr, reloaded every time
     for (Variable& q : st->params) {
       float* v = q.value().data<float>();
       const float* g = q.grad().data<float>();
-      for (std::size_t i = 0; i < q.size(); ++i) v[i] -= st->lr * g[i];
+      const std::size_t n = q.size();
+      for (std::size_t i = 0; i < n; ++i) v[i] -= lr * g[i];
       q.zero_grad();
     }
     return loss.item();

@@ -258,7 +258,8 @@ int run_main(const Args& a) {
   fmt::print("\nAdam (lr {:g}, {}), batch {}, dropout {:g}, {} epochs\n", o.step_size,
              o.schedule.describe(), fo.batch_size, a.dropout, epochs);
   const double cpu_before = cpu_seconds();
-  const FitResult res = fit(adam, f, fo, memory, progress, history, saver);
+  // The saver first: each epoch's memory figures then include its checkpoint's writing.
+  const FitResult res = fit(adam, f, fo, saver, memory, progress, history);
   const double cpu = cpu_seconds() - cpu_before;
 
   const nn::Evaluation train = nn::evaluate(model, loss_rows, 500);

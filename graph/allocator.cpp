@@ -2,18 +2,22 @@
 #include "allocator.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <vector>
 
 namespace slope::detail {
 
 namespace {
 constexpr std::size_t kAlign = 64;
-// Blocks up to 16 MB are cached, at most 64 MB of them per thread: a step's buffers, not a data
-// set, which goes back to the system when freed.
-constexpr std::size_t kMaxCachedBlock = std::size_t(16) << 20;
-constexpr std::size_t kMaxCachedBytes = std::size_t(64) << 20;
+// Blocks up to 64 MB are cached, at most 256 MB of them per thread: a step's buffers (the
+// example CNN's at batch 128 and its evaluation's at 500), not a data set, which goes back to the
+// system when freed.
+constexpr std::size_t kMaxCachedBlock = std::size_t(64) << 20;
+constexpr std::size_t kMaxCachedBytes = std::size_t(256) << 20;
 // Size classes: 64 bytes, then four per doubling (64, 80, 96, 112, 128, 160, ...), so that a
 // block is at most 25% larger than asked for.
 constexpr std::size_t kClasses = 4 * 24 + 1;
@@ -32,21 +36,71 @@ std::size_t class_bytes(std::size_t c) {
   return (std::size_t(1) << top) + (quarter + 1) * (std::size_t(1) << (top - 2));
 }
 
+bool caching_enabled();
+
+// NOTE: blocks of 128 KB and more (glibc's own default threshold) are mapped from the kernel and
+// unmapped whole when freed (unless cached), never taken from malloc's heap: glibc raises that
+// threshold as large blocks are freed, up to 32 MB, and then serves a training run's activations
+// from its heap, where the holes an evaluation's larger batches leave grew the resident set for
+// epochs. Mapped, they leave nothing behind: the footprint is the live tensors and the cache.
+constexpr std::size_t kMapFrom = std::size_t(128) << 10;
+
+std::size_t page_rounded(std::size_t bytes) {
+  static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+bool mapped(std::size_t bytes) { return bytes >= kMapFrom && caching_enabled(); }
+
+// `bytes`: a multiple of the alignment, the same for the block's system_free.
 void* system_alloc(std::size_t bytes) {
+  if (mapped(bytes)) {
+    void* p = ::mmap(nullptr, page_rounded(bytes), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return p;
+  }
   // NOTE: aligned_alloc wants a size that is a multiple of the alignment (ASan enforces it).
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded);
+  void* p = std::aligned_alloc(kAlign, std::max(bytes, kAlign));
   if (!p) throw std::bad_alloc();
   return p;
 }
 
-struct Cache {
-  std::vector<void*> free[kClasses];
-  std::size_t bytes = 0;
+void system_free(void* p, std::size_t bytes) noexcept {
+  if (mapped(bytes))
+    ::munmap(p, page_rounded(bytes));
+  else
+    std::free(p);
+}
 
+struct Cached {
+  void* block;
+  std::uint64_t freed;  // when, on the cache's clock
+};
+
+struct Cache {
+  std::vector<Cached> free[kClasses];  // each class's blocks, least recently freed first
+  std::size_t bytes = 0;
+  std::uint64_t clock = 0;
+
+  // Gives back the least recently freed blocks, of any class, until `size` more bytes fit: what
+  // a training step frees it allocates again soon, what an evaluation's batches left is dropped.
+  void make_room(std::size_t size) noexcept {
+    while (bytes + size > kMaxCachedBytes) {
+      std::size_t oldest = kClasses;
+      for (std::size_t c = 0; c < kClasses; ++c)
+        if (!free[c].empty() &&
+            (oldest == kClasses || free[c].front().freed < free[oldest].front().freed))
+          oldest = c;
+      if (oldest == kClasses) return;
+      system_free(free[oldest].front().block, class_bytes(oldest));
+      free[oldest].erase(free[oldest].begin());
+      bytes -= class_bytes(oldest);
+    }
+  }
   void release() noexcept {
     for (std::size_t c = 0; c < kClasses; ++c) {
-      for (void* p : free[c]) std::free(p);
+      for (const Cached& b : free[c]) system_free(b.block, class_bytes(c));
       free[c].clear();
     }
     bytes = 0;
@@ -101,17 +155,20 @@ inline Cache* this_thread_cache() {
   ThreadState& s = tl_state;
   return s.cache ? s.cache : first_cache(s);
 }
+
+// Blocks too large to cache are allocated at their own size, rounded to the alignment.
+std::size_t uncached_size(std::size_t bytes) {
+  return (std::max(bytes, kAlign) + kAlign - 1) / kAlign * kAlign;
+}
 }  // namespace
 
 void* tensor_alloc(std::size_t bytes) {
   const std::size_t c = class_of(bytes);
-  // Blocks too large to cache are allocated at their own size (rounded to the alignment).
-  if (c >= kClasses || class_bytes(c) > kMaxCachedBlock)
-    return system_alloc((std::max(bytes, kAlign) + kAlign - 1) / kAlign * kAlign);
+  if (c >= kClasses || class_bytes(c) > kMaxCachedBlock) return system_alloc(uncached_size(bytes));
   const std::size_t size = class_bytes(c);
   Cache* cache = this_thread_cache();
   if (!cache || cache->free[c].empty()) return system_alloc(size);
-  void* p = cache->free[c].back();
+  void* p = cache->free[c].back().block;  // the most recently freed: still in cache
   cache->free[c].pop_back();
   cache->bytes -= size;
   return p;
@@ -120,16 +177,21 @@ void* tensor_alloc(std::size_t bytes) {
 void tensor_free(void* p, std::size_t bytes) noexcept {
   if (!p) return;
   const std::size_t c = class_of(bytes);
-  const std::size_t size = c < kClasses ? class_bytes(c) : 0;
-  Cache* cache = c < kClasses && size <= kMaxCachedBlock ? this_thread_cache() : nullptr;
-  if (!cache || cache->bytes + size > kMaxCachedBytes) {
-    std::free(p);
+  if (c >= kClasses || class_bytes(c) > kMaxCachedBlock) {
+    system_free(p, uncached_size(bytes));
     return;
   }
+  const std::size_t size = class_bytes(c);
+  Cache* cache = this_thread_cache();
+  if (!cache) {
+    system_free(p, size);
+    return;
+  }
+  cache->make_room(size);
   try {
-    cache->free[c].push_back(p);
+    cache->free[c].push_back({p, ++cache->clock});
   } catch (...) {  // no room to remember it: give it back
-    std::free(p);
+    system_free(p, size);
     return;
   }
   cache->bytes += size;

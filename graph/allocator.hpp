@@ -3,8 +3,10 @@
 // small per-thread cache of freed blocks. A training step frees the same buffers the next step
 // allocates; the cache hands them back without malloc's aligned path (posix_memalign bypasses its
 // fast per-thread bins) and, for blocks of 128 KB and more, without fresh zeroed pages from the
-// kernel on every step. SLOPE_NO_TENSOR_CACHE=1 in the environment turns the cache off; it is
-// off under AddressSanitizer, which must see every use after free.
+// kernel on every step. Blocks of 128 KB and more are mapped and unmapped whole, never left in
+// malloc's heap, so that a run's footprint is its live tensors and the cache.
+// SLOPE_NO_TENSOR_CACHE=1 in the environment turns the cache (and the mapping) off; both are off
+// under AddressSanitizer, which must see every use after free.
 #pragma once
 
 #include <cstddef>

@@ -231,8 +231,12 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
   const bool bias = db != nullptr;
   Plan& p = plan_for(win, o, bias);
   Context& c = context();
-  const Descs any = descs(win, o, bias, tag::any, tag::any, tag::any);
-  const Descs plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
+  const bool setup = (dx && !p.backward_data_ready) || (dw && !p.backward_weights_ready);
+  Descs any, plain;  // only to make the backward's primitives, on the first call
+  if (setup) {
+    any = descs(win, o, bias, tag::any, tag::any, tag::any);
+    plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
+  }
   if (dx && !p.backward_data_ready) {
     dnnl::convolution_backward_data::primitive_desc pd(
         dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any.x, any.w,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
+#include <cstdint>
+#include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "op_cases.hpp"
@@ -10,44 +13,139 @@ namespace slope {
 
 namespace {
 
-// 2x2 windows inside x (the example's pools), without a branch on which element wins (a coin
-// toss on real data: mispredictions made a branching loop 10x slower than the ReLU before it).
-// The first of equal maxima in row-major order: the larger of each row's pair (strict >, so the
-// left one on a tie), then the larger of the two (the top one on a tie), all selects. A window
-// holding a NaN takes its first NaN, as the general walk does. Returns whether x held a NaN.
+// 2x2 windows that tile x (stride 2, no padding, even H and W): the example's pools. No indices
+// are kept: the backward finds each window's winner again from x. Output row r reads rows 2r and
+// 2r + 1 of x seen as [N C OH, 2, 2 OW].
+//
+// The winner is the first of equal maxima in row-major order: the larger of each row's pair
+// (strict >, so the left one on a tie), then the larger of the two (the top one on a tie). A row of
+// windows holding a NaN takes the general rule instead (the first NaN wins, and every NaN gets a
+// NaN gradient); other rows are selects only, which GCC vectorises: a branch on which element wins
+// is a coin toss on real data (mispredictions made a branching loop 10x slower than the ReLU before
+// it).
 template <class T>
-bool pool_2x2(const detail::Window2d& win, const T* xp, T* yp, std::size_t* ap) {
-  const std::size_t width = win.w, sh = win.stride.h, sw = win.stride.w;
+bool has_nan(const T* r0, const T* r1, std::size_t n) {
+  int nan = 0;  // an int, not a bool: GCC vectorises the sum
+  for (std::size_t i = 0; i < n; ++i) nan |= (r0[i] != r0[i]) | (r1[i] != r1[i]);
+  return nan != 0;
+}
+
+// Whether v, met after `best` in a window's row-major walk, takes its place: when larger (strict,
+// so the first of equal maxima stays), or when it is the first NaN (so that a NaN propagates).
+template <class T>
+bool displaces(T v, T best) {
+  return v > best || (v != v && best == best);
+}
+
+// The winner of window (a b / c d) under that rule: 0, 1 (top row), 2, 3.
+template <class T>
+int winner(const T (&v)[4]) {
+  int k = 0;
+  for (int i = 1; i < 4; ++i)
+    if (displaces(v[i], v[k])) k = i;
+  return k;
+}
+
+template <class T>
+bool tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
   bool any_nan = false;
-  std::size_t o = 0;
-  for (std::size_t plane = 0; plane < win.n * win.c; ++plane)
-    for (std::size_t i = 0; i < win.oh; ++i) {
-      const std::size_t top = plane * win.h * width + i * sh * width;
-      const T* r0 = xp + top;
-      const T* r1 = r0 + width;
-      bool row_nan = false;
-      for (std::size_t j = 0; j < win.ow; ++j) {
-        const std::size_t at = j * sw;
-        const T a = r0[at], b = r0[at + 1], c = r1[at], d = r1[at + 1];
-        const bool right0 = b > a, right1 = d > c;
-        const T m0 = right0 ? b : a, m1 = right1 ? d : c;
-        const std::size_t i0 = right0 ? 1 : 0, i1 = width + (right1 ? 1 : 0);
-        const bool bottom = m1 > m0;
-        yp[o + j] = bottom ? m1 : m0;
-        ap[o + j] = top + at + (bottom ? i1 : i0);
-        row_nan |= (a != a) | (b != b) | (c != c) | (d != d);
+  for (std::size_t r = 0; r < rows; ++r, y += ow) {
+    const T* r0 = x + r * 4 * ow;
+    const T* r1 = r0 + 2 * ow;
+    if (has_nan(r0, r1, 2 * ow)) {
+      any_nan = true;
+      for (std::size_t j = 0; j < ow; ++j) {
+        const T v[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
+        y[j] = v[winner(v)];
       }
-      if (row_nan)  // rare: the row again, each window with a NaN taking its first one
-        for (std::size_t j = 0; j < win.ow; ++j) {
-          const std::size_t at = top + j * sw;
-          for (const std::size_t k : {at + width + 1, at + width, at + 1, at})
-            if (xp[k] != xp[k]) ap[o + j] = k;
-          yp[o + j] = xp[ap[o + j]];
-        }
-      any_nan |= row_nan;
-      o += win.ow;
+      continue;
     }
+    for (std::size_t j = 0; j < ow; ++j) {
+      const T a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+      const T m0 = b > a ? b : a, m1 = d > c ? d : c;
+      y[j] = m1 > m0 ? m1 : m0;
+    }
+  }
   return any_nan;
+}
+
+// v when `keep`, else +0, by a mask rather than a branch: the rows are short (7 and 14 windows in
+// the example), so most windows fall to the scalar tail of a vectorised loop, where GCC would
+// branch on `keep ? v : 0`.
+template <class T>
+T keep_if(bool keep, T v) {
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  Bits bits;
+  std::memcpy(&bits, &v, sizeof v);
+  bits &= Bits(0) - Bits(keep);
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+// dx (+)= g at each window's winner and 0 elsewhere: every element of x is written (written
+// over a fresh gradient, which so needs no zeroing first; added to one that holds a sum).
+template <bool kAdd, class T>
+void tiles_backward(std::size_t rows, std::size_t ow, const T* x, const T* g, T* dx) {
+  const auto put = [](T& slot, T v) { slot = kAdd ? slot + v : v; };
+  for (std::size_t r = 0; r < rows; ++r, g += ow) {
+    const T* r0 = x + r * 4 * ow;
+    const T* r1 = r0 + 2 * ow;
+    T* d0 = dx + r * 4 * ow;
+    T* d1 = d0 + 2 * ow;
+    if (has_nan(r0, r1, 2 * ow)) {
+      for (std::size_t j = 0; j < ow; ++j) {
+        const T v[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
+        T* slots[4] = {&d0[2 * j], &d0[2 * j + 1], &d1[2 * j], &d1[2 * j + 1]};
+        const int k = winner(v);
+        for (int i = 0; i < 4; ++i) {
+          put(*slots[i], i == k ? g[j] : T(0));
+          if (v[i] != v[i]) *slots[i] = v[i];  // the NaN rule (op_helpers.hpp)
+        }
+      }
+      continue;
+    }
+    for (std::size_t j = 0; j < ow; ++j) {
+      const T a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+      const bool right0 = b > a, right1 = d > c;
+      const bool bottom = (right1 ? d : c) > (right0 ? b : a);
+      const T top = keep_if(!bottom, g[j]), low = keep_if(bottom, g[j]);  // g by row
+      put(d0[2 * j], keep_if(!right0, top));
+      put(d0[2 * j + 1], keep_if(right0, top));
+      put(d1[2 * j], keep_if(!right1, low));
+      put(d1[2 * j + 1], keep_if(right1, low));
+    }
+  }
+}
+
+bool tiles_2x2(const detail::Window2d& win) {
+  return win.kernel.h == 2 && win.kernel.w == 2 && win.stride.h == 2 && win.stride.w == 2 &&
+         win.padding.h == 0 && win.padding.w == 0 && win.h % 2 == 0 && win.w % 2 == 0;
+}
+
+Variable max_pool2d_tiles(const Variable& x, const detail::Window2d& win, Shape out_shape,
+                          OpFn replay) {
+  const std::size_t rows = win.n * win.c * win.oh, ow = win.ow;
+  Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
+    std::decay_t<decltype(xv)> out(out_shape);
+    tiles_forward(rows, ow, xv.data(), out.data());
+    return out;
+  });
+  return make_node(
+      "max_pool2d", std::move(y), {x},
+      // why hand-written: the winners are found again from x, and only they get g.
+      [rows, ow](const Tensor& g, Inputs& in) {
+        g.visit([&](const auto& gv) {
+          using T = detail::value_t<decltype(gv)>;
+          bool fresh = false;
+          T* d = in[0].grad_slot(&fresh).template data<T>();
+          const T* xp = in[0].value().template data<T>();
+          if (fresh)
+            tiles_backward<false>(rows, ow, xp, gv.data(), d);
+          else
+            tiles_backward<true>(rows, ow, xp, gv.data(), d);
+        });
+      },
+      std::move(replay));
 }
 }  // namespace
 
@@ -56,14 +154,17 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
       detail::pool_window("max_pool2d", x.shape(), kernel, stride, padding);
   const Shape out_shape{win.n, win.c, win.oh, win.ow};
   shape_size(out_shape, "max_pool2d");  // before allocating
+  OpFn replay = [kernel, stride, padding](const Inputs& in) {
+    return max_pool2d(in[0], kernel, stride, padding);
+  };
+  const bool record = branch_recording();  // the tiles record no kinks: the general walk does
+  if (!record && tiles_2x2(win)) return max_pool2d_tiles(x, win, out_shape, std::move(replay));
   // arg[o]: flat index in x of the element output o took (the first maximal one). Every entry is
   // written below: left uninitialised rather than filled first (3 MB per call in the example).
   const std::size_t count = shape_size(out_shape);
   std::shared_ptr<std::size_t[]> arg(new std::size_t[count]);
   std::vector<char> tied;
-  const bool record = branch_recording();
   if (record) tied.assign(count, 0);
-  bool nan_pass = true;  // whether the backward must apply the NaN rule over all of x
   Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
     using A = std::decay_t<decltype(xv)>;
     using T = typename A::value_type;
@@ -72,14 +173,6 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
     T* yp = out.data();
     std::size_t* ap = arg.get();
     const std::size_t width = win.w;
-    if (!record && win.kernel.h == 2 && win.kernel.w == 2 && win.padding.h == 0 &&
-        win.padding.w == 0) {
-      // NOTE: windows that tile x exactly read every element: then only a NaN seen here needs
-      // the backward's NaN rule pass over x.
-      const bool tiles = win.stride.h == 2 && win.stride.w == 2 && win.h % 2 == 0 && win.w % 2 == 0;
-      nan_pass = pool_2x2(win, xp, yp, ap) || !tiles;
-      return out;
-    }
     detail::for_each_window(win, [&](std::size_t o, std::size_t plane, std::size_t r0,
                                      std::size_t r1, std::size_t c0, std::size_t c1) {
       // The window's first element, then the rest in row-major order (the window is not empty).
@@ -91,8 +184,7 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
         const std::size_t row = plane + r * width;
         for (std::size_t c = r == r0 ? c0 + 1 : c0; c < c1; ++c) {
           const T v = xp[row + c];
-          // NOTE: strict > keeps the first of equal maxima; a NaN wins, so it propagates.
-          if (v > best || (v != v && best == best)) {
+          if (displaces(v, best)) {
             a = row + c;
             best = v;
           }
@@ -118,7 +210,7 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
   Variable result = make_node(
       "max_pool2d", std::move(y), {x},
       // why hand-written: only the winners' indices are kept; g goes straight to them.
-      [arg = std::move(arg), count, nan_pass](const Tensor& g, Inputs& in) {
+      [arg = std::move(arg), count](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           T* d = detail::zeroed_grad_slot<T>(in[0]);
@@ -126,11 +218,9 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
           for (std::size_t o = 0; o < count; ++o) d[won[o]] += gv.data()[o];
         });
         // NOTE: the NaN rule (op_helpers.hpp), on the gradient just written.
-        if (nan_pass) detail::nan_where_nan(in[0].grad(), in[0].value());
+        detail::nan_where_nan(in[0].grad(), in[0].value());
       },
-      [kernel, stride, padding](const Inputs& in) {
-        return max_pool2d(in[0], kernel, stride, padding);
-      });
+      std::move(replay));
   if (record && result.requires_grad()) result.node()->branches = branches;
   return result;
 }

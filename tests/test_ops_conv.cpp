@@ -239,8 +239,8 @@ BOOST_AUTO_TEST_CASE(max_pool2d_records_a_tie_as_a_kink) {
   BOOST_TEST(close(x.grad(), {1, 0, 0, 0}));
 }
 
-BOOST_AUTO_TEST_CASE(max_pool2d_2x2_without_recording_takes_the_first_of_equal_maxima) {
-  // Outside branch recording a 2x2 window inside x has its own path in max_pool2d. Windows
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_tiles_take_the_first_of_equal_maxima) {
+  // Outside branch recording, 2x2 windows that tile x have their own path in max_pool2d. Windows
   // (1, 2 / 7, 7), (3, 3 / 0, 3), (5, 5 / 5, 5): every tie gives the gradient to the first.
   Variable x = param({1, 2, 3, 3, 5, 5, 7, 7, 0, 3, 5, 5}, {1, 1, 2, 6});
   Variable y = max_pool2d(x, 2);
@@ -249,29 +249,36 @@ BOOST_AUTO_TEST_CASE(max_pool2d_2x2_without_recording_takes_the_first_of_equal_m
   BOOST_TEST(close(x.grad(), {0, 0, 2, 0, 3, 0, 1, 0, 0, 0, 0, 0}));
 }
 
-BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_general_window_walk) {
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_tiles_match_the_general_window_walk) {
   // The same pools with branch recording on (which takes the general loop): equal values and
-  // gradients, batch 2, 3 channels, non-square, strides 2 and 1, a NaN at a window's last place.
-  Tensor xt = randn({2, 3, 5, 6}, 21);
-  xt.data<double>()[7] = std::numeric_limits<double>::quiet_NaN();
-  for (std::size_t stride : {2, 1}) {
-    Variable fast(xt, true), general(xt, true);
-    Variable yf = max_pool2d(fast, 2, stride);
-    Variable yg;
-    {
-      BranchRecordingGuard recording;
-      yg = max_pool2d(general, 2, stride);
-    }
-    const Tensor g = randn(yf.shape(), 22);
-    yf.backward(g);
-    yg.backward(g);
-    const auto vf = yf.value().to_vector(), vg = yg.value().to_vector();
-    const auto df = fast.grad().to_vector(), dg = general.grad().to_vector();
-    for (std::size_t i = 0; i < vf.size(); ++i)
-      BOOST_TEST((vf[i] == vg[i] || (std::isnan(vf[i]) && std::isnan(vg[i]))));
-    for (std::size_t i = 0; i < df.size(); ++i)
-      BOOST_TEST((df[i] == dg[i] || (std::isnan(df[i]) && std::isnan(dg[i]))));
+  // gradients, written into a fresh gradient and then added to it. Batch 2, 3 channels,
+  // non-square; NaNs at a window's last place and at a row's first; a window of four equal values.
+  Tensor xt = randn({2, 3, 4, 6}, 21);
+  double* v = xt.data<double>();
+  v[7] = v[30] = std::numeric_limits<double>::quiet_NaN();
+  v[48] = v[49] = v[54] = v[55] = 4.0;
+  Variable fast(xt, true), general(xt, true);
+  Variable yf = max_pool2d(fast, 2);
+  Variable yg;
+  {
+    BranchRecordingGuard recording;
+    yg = max_pool2d(general, 2);
   }
+  const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+    BOOST_TEST_REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      BOOST_TEST((a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))), "at " << i);
+  };
+  same(yf.value().to_vector(), yg.value().to_vector());
+  BOOST_TEST(std::isnan(yf.value().flat(0)));
+  for (std::uint64_t seed : {22, 23}) {  // the second backward adds to the first's gradient
+    const Tensor g = randn(yf.shape(), seed);
+    yf.backward(g, {/*retain_graph=*/true});
+    yg.backward(g, {/*retain_graph=*/true});
+    same(fast.grad().to_vector(), general.grad().to_vector());
+  }
+  BOOST_TEST(fast.grad().flat(48) != 0.0);  // the tie went to the window's first
+  BOOST_TEST(fast.grad().flat(49) == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(max_pool2d_lets_a_nan_win_with_a_nan_gradient) {
