@@ -52,7 +52,7 @@ std::size_t page_rounded(std::size_t bytes) {
 
 bool mapped(std::size_t bytes) { return bytes >= kMapFrom && caching_enabled(); }
 
-// `bytes`: a multiple of the alignment, the same for the block's system_free.
+// `bytes`: the same for the block's system_free.
 void* system_alloc(std::size_t bytes) {
   if (mapped(bytes)) {
     void* p = ::mmap(nullptr, page_rounded(bytes), PROT_READ | PROT_WRITE,
@@ -60,8 +60,9 @@ void* system_alloc(std::size_t bytes) {
     if (p == MAP_FAILED) throw std::bad_alloc();
     return p;
   }
-  // NOTE: aligned_alloc wants a size that is a multiple of the alignment (ASan enforces it).
-  void* p = std::aligned_alloc(kAlign, std::max(bytes, kAlign));
+  // NOTE: aligned_alloc wants a size that is a multiple of the alignment (ASan enforces it); the
+  // size classes are not all multiples of 64 (80, 96, 112, 160, ...).
+  void* p = std::aligned_alloc(kAlign, (std::max(bytes, kAlign) + kAlign - 1) / kAlign * kAlign);
   if (!p) throw std::bad_alloc();
   return p;
 }
@@ -156,15 +157,12 @@ inline Cache* this_thread_cache() {
   return s.cache ? s.cache : first_cache(s);
 }
 
-// Blocks too large to cache are allocated at their own size, rounded to the alignment.
-std::size_t uncached_size(std::size_t bytes) {
-  return (std::max(bytes, kAlign) + kAlign - 1) / kAlign * kAlign;
-}
 }  // namespace
 
 void* tensor_alloc(std::size_t bytes) {
   const std::size_t c = class_of(bytes);
-  if (c >= kClasses || class_bytes(c) > kMaxCachedBlock) return system_alloc(uncached_size(bytes));
+  // Blocks too large to cache are allocated at their own size.
+  if (c >= kClasses || class_bytes(c) > kMaxCachedBlock) return system_alloc(bytes);
   const std::size_t size = class_bytes(c);
   Cache* cache = this_thread_cache();
   if (!cache || cache->free[c].empty()) return system_alloc(size);
@@ -178,7 +176,7 @@ void tensor_free(void* p, std::size_t bytes) noexcept {
   if (!p) return;
   const std::size_t c = class_of(bytes);
   if (c >= kClasses || class_bytes(c) > kMaxCachedBlock) {
-    system_free(p, uncached_size(bytes));
+    system_free(p, bytes);
     return;
   }
   const std::size_t size = class_bytes(c);

@@ -47,13 +47,11 @@ int winner(const T (&v)[4]) {
 }
 
 template <class T>
-bool tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
-  bool any_nan = false;
+void tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
   for (std::size_t r = 0; r < rows; ++r, y += ow) {
     const T* r0 = x + r * 4 * ow;
     const T* r1 = r0 + 2 * ow;
     if (has_nan(r0, r1, 2 * ow)) {
-      any_nan = true;
       for (std::size_t j = 0; j < ow; ++j) {
         const T v[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
         y[j] = v[winner(v)];
@@ -66,7 +64,6 @@ bool tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
       y[j] = m1 > m0 ? m1 : m0;
     }
   }
-  return any_nan;
 }
 
 // v when `keep`, else +0, by a mask rather than a branch: the rows are short (7 and 14 windows in
