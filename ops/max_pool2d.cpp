@@ -46,12 +46,15 @@ int winner(const T (&v)[4]) {
   return k;
 }
 
+// Returns whether x held a NaN.
 template <class T>
-void tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
+bool tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
+  bool any_nan = false;
   for (std::size_t r = 0; r < rows; ++r, y += ow) {
     const T* r0 = x + r * 4 * ow;
     const T* r1 = r0 + 2 * ow;
     if (has_nan(r0, r1, 2 * ow)) {
+      any_nan = true;
       for (std::size_t j = 0; j < ow; ++j) {
         const T v[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
         y[j] = v[winner(v)];
@@ -64,6 +67,7 @@ void tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
       y[j] = m1 > m0 ? m1 : m0;
     }
   }
+  return any_nan;
 }
 
 // v when `keep`, else +0, by a mask rather than a branch: the rows are short (7 and 14 windows in
@@ -81,15 +85,17 @@ T keep_if(bool keep, T v) {
 
 // dx (+)= g at each window's winner and 0 elsewhere: every element of x is written (written
 // over a fresh gradient, which so needs no zeroing first; added to one that holds a sum).
+// `nan_seen`: the forward's answer; without a NaN in x no row is scanned for one again.
 template <bool kAdd, class T>
-void tiles_backward(std::size_t rows, std::size_t ow, const T* x, const T* g, T* dx) {
+void tiles_backward(std::size_t rows, std::size_t ow, const T* x, const T* g, T* dx,
+                    bool nan_seen) {
   const auto put = [](T& slot, T v) { slot = kAdd ? slot + v : v; };
   for (std::size_t r = 0; r < rows; ++r, g += ow) {
     const T* r0 = x + r * 4 * ow;
     const T* r1 = r0 + 2 * ow;
     T* d0 = dx + r * 4 * ow;
     T* d1 = d0 + 2 * ow;
-    if (has_nan(r0, r1, 2 * ow)) {
+    if (nan_seen && has_nan(r0, r1, 2 * ow)) {
       for (std::size_t j = 0; j < ow; ++j) {
         const T v[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
         T* slots[4] = {&d0[2 * j], &d0[2 * j + 1], &d1[2 * j], &d1[2 * j + 1]};
@@ -122,24 +128,25 @@ bool tiles_2x2(const detail::Window2d& win) {
 Variable max_pool2d_tiles(const Variable& x, const detail::Window2d& win, Shape out_shape,
                           OpFn replay) {
   const std::size_t rows = win.n * win.c * win.oh, ow = win.ow;
+  bool nan_seen = false;
   Tensor y = x.value().visit([&](const auto& xv) -> Tensor {
     std::decay_t<decltype(xv)> out(out_shape);
-    tiles_forward(rows, ow, xv.data(), out.data());
+    nan_seen = tiles_forward(rows, ow, xv.data(), out.data());
     return out;
   });
   return make_node(
       "max_pool2d", std::move(y), {x},
       // why hand-written: the winners are found again from x, and only they get g.
-      [rows, ow](const Tensor& g, Inputs& in) {
+      [rows, ow, nan_seen](const Tensor& g, Inputs& in) {
         g.visit([&](const auto& gv) {
           using T = detail::value_t<decltype(gv)>;
           bool fresh = false;
           T* d = in[0].grad_slot(&fresh).template data<T>();
           const T* xp = in[0].value().template data<T>();
           if (fresh)
-            tiles_backward<false>(rows, ow, xp, gv.data(), d);
+            tiles_backward<false>(rows, ow, xp, gv.data(), d, nan_seen);
           else
-            tiles_backward<true>(rows, ow, xp, gv.data(), d);
+            tiles_backward<true>(rows, ow, xp, gv.data(), d, nan_seen);
         });
       },
       std::move(replay));
