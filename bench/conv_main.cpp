@@ -2,10 +2,11 @@
 // slope_bench_conv: the convolution rows, slope against libtorch and the bare kernels slope issues,
 // interleaved in one process (harness.hpp):
 //   slope_bench_conv [--threads N] [--rounds N] [--chunk-ms MS] [--clock wall|cpu] [--quick]
-//   slope_bench_conv --profile conv1|conv2|cnn [--side slope|libtorch|floor] [--steps N]
+//   slope_bench_conv --profile conv1|conv2|cnn|cnn3 [--side slope|libtorch|floor] [--steps N]
 // (the second form runs one contender alone, untimed, under a profiler: perf record -g ...).
 // conv1 and conv2 are the example's (examples/cnn.cpp) first and second layers at batch 64,
-// forward + backward; cnn is its whole SGD step. Exits non-zero when slope and libtorch disagree.
+// forward + backward; cnn is its whole SGD step (cnn3: with conv -> relu -> pool as three ops).
+// Exits non-zero when slope and libtorch disagree.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -90,11 +91,13 @@ Row layer_row(const Layer& l, const ConvLayerWork& w) {
           "-"};
 }
 
-Row cnn_row(const CnnWork& w) {
-  return {
-      "whole CNN SGD step, batch 64 (examples/cnn.cpp without dropout)",
-      {{"slope", slope_cnn_step(w)}, {"libtorch", torch_cnn_step(w)}, {"floor", floor_cnn_step(w)}},
-      "-"};
+Row cnn_row(const CnnWork& w, bool fused = true) {
+  return {fused ? "whole CNN SGD step, batch 64 (examples/cnn.cpp without dropout)"
+                : "the same step, conv -> relu -> pool as three ops (no conv2d_relu_max_pool2d)",
+          {{"slope", slope_cnn_step(w, fused)},
+           {"libtorch", torch_cnn_step(w)},
+           {"floor", floor_cnn_step(w)}},
+          "-"};
 }
 
 // Runs one contender of one row `o.steps` times, untimed.
@@ -102,7 +105,7 @@ int profile(const Options& o) {
   Row r;
   for (const Layer& l : kLayers)
     if (o.profile == l.key) r = layer_row(l, conv_layer_work(l.in, l.out, l.size, l.input_grad));
-  if (o.profile == "cnn") r = cnn_row(cnn_work(64));
+  if (o.profile == "cnn" || o.profile == "cnn3") r = cnn_row(cnn_work(64), o.profile == "cnn");
   const Runner* runner = nullptr;
   for (const Contender& c : r.cs)
     if (c.name == o.side && c.present()) runner = &c.runner;
@@ -142,21 +145,24 @@ int run(const Options& o) {
     time_row(r, o);
   }
   const CnnWork w = cnn_work(64);
-  Row r = cnn_row(w);
-  if (r.cs[1].present()) {
-    std::vector<double> ls, lt;
-    for (int i = 0; i < 5; ++i) {
-      ls.push_back(r.cs[0].runner.step());
-      lt.push_back(r.cs[1].runner.step());
+  for (const bool fused : {true, false}) {
+    Row r = cnn_row(w, fused);
+    if (r.cs[1].present()) {
+      std::vector<double> ls, lt;
+      for (int i = 0; i < 5; ++i) {
+        ls.push_back(r.cs[0].runner.step());
+        lt.push_back(r.cs[1].runner.step());
+      }
+      const double d = max_rel_diff(ls, lt);
+      r.ok = d <= 1e-3;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "loss rel diff %.2g over 5 steps%s", d,
+                    r.ok ? "" : " (FAILED)");
+      r.check = buf;
     }
-    const double d = max_rel_diff(ls, lt);
-    r.ok = d <= 1e-3;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "loss rel diff %.2g over 5 steps%s", d, r.ok ? "" : " (FAILED)");
-    r.check = buf;
+    ok = ok && r.ok;
+    time_row(r, o);
   }
-  ok = ok && r.ok;
-  time_row(r, o);
   return ok ? 0 : 1;
 }
 
@@ -216,7 +222,7 @@ int main(int argc, char** argv) try {
       ->check(CLI::IsMember({"wall", "cpu"}));
   app.add_flag("--quick", o.quick, "3 short rounds (the test suite's run)");
   app.add_option("--profile", o.profile, "run one row's contender alone, untimed")
-      ->check(CLI::IsMember({"conv1", "conv2", "cnn"}));
+      ->check(CLI::IsMember({"conv1", "conv2", "cnn", "cnn3"}));
   app.add_option("--side", o.side, "the contender --profile runs")
       ->check(CLI::IsMember({"slope", "libtorch", "floor"}));
   app.add_option("--steps", o.steps, "steps --profile runs")->check(at_least(1));

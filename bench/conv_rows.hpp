@@ -40,7 +40,9 @@ Runner torch_conv_layer(const ConvLayerWork& w);
 /// oneDNN im2col's BLAS products), alone, on buffers already in their layouts.
 Runner floor_conv_layer(const ConvLayerWork& w);
 
-Runner slope_cnn_step(const CnnWork& w);
+/// `fused`: each conv -> relu -> pool as conv2d_relu_max_pool2d (as nn::Sequential runs the
+/// example), else as the three ops.
+Runner slope_cnn_step(const CnnWork& w, bool fused = true);
 Runner torch_cnn_step(const CnnWork& w);
 /// The kernels of slope's CNN step (both convolutions' and the linear layers' products).
 Runner floor_cnn_step(const CnnWork& w);

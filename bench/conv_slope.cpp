@@ -57,7 +57,7 @@ Runner slope_conv_layer(const ConvLayerWork& w) {
   return r;
 }
 
-Runner slope_cnn_step(const CnnWork& w) {
+Runner slope_cnn_step(const CnnWork& w, bool fused) {
   struct State {
     std::vector<Variable> x;
     std::vector<slope::Labels> y;
@@ -80,12 +80,17 @@ Runner slope_cnn_step(const CnnWork& w) {
                 param(w.f2w, {128, 10}),         param(w.f2b, {10})};
   st->lr = w.lr;
   Runner r;
-  r.step = [st] {
+  r.step = [st, fused] {
     const std::size_t k = st->next++ % st->x.size();
     const auto& p = st->params;
     using namespace slope;
-    Variable h = max_pool2d(relu(conv2d(st->x[k], p[0], p[1], 1, 1)), 2);  // [N, 32, 14, 14]
-    h = max_pool2d(relu(conv2d(h, p[2], p[3], 1, 1)), 2);                  // [N, 64, 7, 7]
+    // conv -> relu -> pool: one node (what nn::Sequential runs for the example), or three.
+    const auto block = [fused](const Variable& in, const Variable& weight, const Variable& bias) {
+      return fused ? conv2d_relu_max_pool2d(in, weight, bias, 1, 1, 2)
+                   : max_pool2d(relu(conv2d(in, weight, bias, 1, 1)), 2);
+    };
+    Variable h = block(st->x[k], p[0], p[1]);  // [N, 32, 14, 14]
+    h = block(h, p[2], p[3]);                  // [N, 64, 7, 7]
     h = relu(linear(reshape(h, Shape{h.shape()[0], 64 * 7 * 7}), p[4], p[5]));
     Variable loss = softmax_cross_entropy(linear(h, p[6], p[7]), st->y[k]);
     loss.backward();

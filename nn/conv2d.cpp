@@ -35,11 +35,20 @@ Conv2d::Conv2d(std::size_t in_channels, std::size_t out_channels, Size2 kernel,
   }
 }
 
-Variable Conv2d::forward(const Variable& x) {
+void Conv2d::check_input(const Variable& x) const {
   if (x.shape().size() != 4 || x.shape()[1] != in_)
     throw ShapeError(fmt::format("{}: expected x of shape (N, {}, H, W), got {}", describe(), in_,
                                  shape_str(x.shape())));
+}
+
+Variable Conv2d::forward(const Variable& x) {
+  check_input(x);
   return conv2d(x, weight_, bias_, stride_, padding_);
+}
+
+Variable Conv2d::forward_relu_max_pool2d(const Variable& x, Size2 pool) {
+  check_input(x);
+  return conv2d_relu_max_pool2d(x, weight_, bias_, stride_, padding_, pool);
 }
 
 std::string Conv2d::describe() const {

@@ -16,6 +16,10 @@ struct PoolWindow {
   Size2 padding;
   /// "kernel (2, 2), stride (2, 2), padding (0, 0)".
   std::string describe() const;
+  /// Whether the windows tile the input: the stride is the kernel, no padding.
+  bool tiles() const {
+    return stride.h == kernel.h && stride.w == kernel.w && padding.h == 0 && padding.w == 0;
+  }
 };
 
 class MaxPool2d : public Module {
@@ -25,6 +29,7 @@ class MaxPool2d : public Module {
   /// max_pool2d(x, kernel, stride, padding); its errors name the shape and the window.
   Variable forward(const Variable& x) override;
   std::string describe() const override { return "MaxPool2d(" + window_.describe() + ")"; }
+  const PoolWindow& window() const { return window_; }
 
  private:
   PoolWindow window_;

@@ -39,6 +39,15 @@ Variable max_pool2d(const Variable& x, Size2 kernel, Size2 stride, Size2 padding
 /// max_pool2d with the stride equal to the kernel (windows that tile the image).
 Variable max_pool2d(const Variable& x, Size2 kernel);
 
+/// max_pool2d(relu(conv2d(x, w, b, stride, padding)), pool): the same values and gradients (a NaN's
+/// payload aside), as one node when the float32 convolution runs on oneDNN and the pool's 2x2
+/// windows tile its output: nn::Sequential calls it for Conv2d, ReLU, MaxPool2d. Faster (no pass
+/// over the convolution's output in NCHW; docs/performance.md) and smaller: the node keeps a byte
+/// per pooled element. While branch recording is on (the gradient checker), and for other calls,
+/// the three ops. Throws as conv2d and max_pool2d, the messages naming conv2d_relu_max_pool2d.
+Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Variable& b,
+                                Size2 stride, Size2 padding, Size2 pool);
+
 /// The mean of each window, padding counted as zeros (PyTorch's count_include_pad): x
 /// [N, C, H, W] -> [N, C, HO, WO]. dy/dx = g / (KH KW) spread over each window.
 /// Throws as max_pool2d.

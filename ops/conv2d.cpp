@@ -7,6 +7,7 @@
 #include "gemm.hpp"
 #include "op_cases.hpp"
 #include "op_helpers.hpp"
+#include "scratch.hpp"
 #include "window2d.hpp"
 
 namespace slope {
@@ -86,15 +87,6 @@ void im2col_walk(const Window2d& win, std::conditional_t<kGather, const T*, T*> 
     }
 }
 
-// A buffer per thread and slot, kept across calls: each image's columns are rebuilt without an
-// allocation.
-template <class T, int kSlot>
-T* scratch(std::size_t n) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < n) buffer.resize(n);
-  return buffer.data();
-}
-
 // NOTE: one BLAS product per image, not one over the batch: an image's columns (225 KB in the
 // example's second layer) stay in cache from im2col to the product, the products read g and
 // write y in NCHW directly (no transposes), and OpenBLAS runs 64 products [64, 288] x [288, 196]
@@ -116,32 +108,9 @@ double lane_sum(const T* p, std::size_t n) {
          tail;
 }
 
-// x (+)= from[0, n): oneDNN writes its results, so a gradient that holds a sum already gets
-// them through scratch.
-void add_to(float* x, const float* from, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) x[i] += from[i];
-}
+}  // namespace
 
-// The float32 backward through oneDNN (conv2d_dnnl.hpp): into a fresh gradient directly.
-void dnnl_backward(const detail::Window2d& win, std::size_t o_count, std::uint64_t x_stamp,
-                   const float* g, Inputs& in, bool has_bias) {
-  const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
-  const bool need_b = has_bias && in[2].requires_grad();
-  bool dx_fresh = false, dw_fresh = false;
-  float* dx = need_x ? in[0].grad_slot(&dx_fresh).data<float>() : nullptr;
-  float* dw = need_w ? in[1].grad_slot(&dw_fresh).data<float>() : nullptr;
-  float* dx_to = need_x && !dx_fresh ? scratch<float, 2>(in[0].size()) : dx;
-  float* dw_to = need_b && !need_w ? scratch<float, 3>(in[1].size()) : dw;
-  if (need_w && !dw_fresh) dw_to = scratch<float, 3>(in[1].size());
-  float* db = need_b ? scratch<float, 4>(o_count) : nullptr;
-  detail::dnnl_conv2d_backward(win, o_count, in[0].value().data<float>(), x_stamp,
-                               in[1].value().data<float>(), g, dx_to, dw_to, db);
-  if (need_x && !dx_fresh) add_to(dx, dx_to, in[0].size());
-  if (need_w && !dw_fresh) add_to(dw, dw_to, in[1].size());
-  if (need_b) detail::write_or_add_grad<float>(in[2], [db](std::size_t o) { return db[o]; });
-}
-
-// Every shape and attribute of a call, for the end of its error messages.
+namespace detail {
 std::string conv2d_context(const Variable& x, const Variable& w, const Variable& b, Size2 stride,
                            Size2 padding) {
   return fmt::format("x shape {}, w shape {}, b shape {}, stride {}, padding {}",
@@ -149,26 +118,31 @@ std::string conv2d_context(const Variable& x, const Variable& w, const Variable&
                      b.defined() ? shape_str(b.shape()) : "none", detail::size2_str(stride),
                      detail::size2_str(padding));
 }
-}  // namespace
+
+Window2d conv2d_window(const char* op, const Variable& x, const Variable& w, const Variable& b,
+                       Size2 stride, Size2 padding) {
+  auto context = [&] { return conv2d_context(x, w, b, stride, padding); };
+  check_same_dtype(op, "x", x.value(), "w", w.value());
+  if (b.defined()) check_same_dtype(op, "w", w.value(), "b", b.value());
+  const Shape& ws = w.shape();
+  if (ws.size() != 4)
+    throw ShapeError(fmt::format("{}: expected a 4-D w [O, C, KH, KW] ({})", op, context()));
+  const Window2d win = window2d(op, x.shape(), Size2(ws[2], ws[3]), stride, padding, context);
+  if (ws[1] != win.c)
+    throw ShapeError(
+        fmt::format("{}: x has {} channels, w takes {} ({})", op, win.c, ws[1], context()));
+  if (b.defined() && b.shape() != Shape{ws[0]})
+    throw ShapeError(fmt::format("{}: the bias must have shape ({}) ({})", op, ws[0], context()));
+  shape_size(Shape{win.n, ws[0], win.oh, win.ow}, op);  // before allocating
+  return win;
+}
+}  // namespace detail
 
 Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 stride,
                 Size2 padding) {
-  auto context = [&] { return conv2d_context(x, w, b, stride, padding); };
-  check_same_dtype("conv2d", "x", x.value(), "w", w.value());
-  if (b.defined()) check_same_dtype("conv2d", "w", w.value(), "b", b.value());
-  const Shape& ws = w.shape();
-  if (ws.size() != 4)
-    throw ShapeError(fmt::format("conv2d: expected a 4-D w [O, C, KH, KW] ({})", context()));
-  const Window2d win =
-      detail::window2d("conv2d", x.shape(), Size2(ws[2], ws[3]), stride, padding, context);
-  if (ws[1] != win.c)
-    throw ShapeError(
-        fmt::format("conv2d: x has {} channels, w takes {} ({})", win.c, ws[1], context()));
-  const std::size_t o_count = ws[0];
-  if (b.defined() && b.shape() != Shape{o_count})
-    throw ShapeError(fmt::format("conv2d: the bias must have shape ({}) ({})", o_count, context()));
+  const Window2d win = detail::conv2d_window("conv2d", x, w, b, stride, padding);
+  const std::size_t o_count = w.shape()[0];
   const Shape out_shape{win.n, o_count, win.oh, win.ow};
-  shape_size(out_shape, "conv2d");  // before allocating
   const std::size_t hw = win.oh * win.ow, k = win.c * win.kernel.h * win.kernel.w;
   const std::size_t x_image = win.c * win.h * win.w;
   const bool has_bias = b.defined();
@@ -185,7 +159,7 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
         x_stamp = detail::dnnl_conv2d_forward(win, o_count, xv.data(), wp, bp, out.data());
         return out;
       }
-    T* col = scratch<T, 0>(k * hw);
+    T* col = detail::scratch<T, 0>(k * hw);
     for (std::size_t n = 0; n < win.n; ++n) {
       T* image = out.data() + n * o_count * hw;  // [O, HO WO]
       if (k > 0 && hw > 0 && o_count > 0) {
@@ -213,7 +187,8 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
           using T = detail::value_t<decltype(gv)>;
           if constexpr (std::is_same_v<T, float>)
             if (detail::dnnl_conv2d_takes(win, o_count))
-              return dnnl_backward(win, o_count, x_stamp, gv.data(), in, has_bias);
+              return detail::dnnl_conv2d_gradients(win, o_count, x_stamp, {gv.data(), {}}, in,
+                                                   has_bias);
           const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
           // A fresh dx is zeroed an image at a time, just before col2im adds onto it (in cache).
           bool dx_fresh = false;
@@ -221,8 +196,8 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
           T* dw = need_w ? detail::zeroed_grad_slot<T>(in[1]) : nullptr;
           const T* xp = in[0].value().template data<T>();
           const T* wp = in[1].value().template data<T>();
-          T* col = scratch<T, 0>(k * hw);
-          T* dcol = scratch<T, 1>(k * hw);
+          T* col = detail::scratch<T, 0>(k * hw);
+          T* dcol = detail::scratch<T, 1>(k * hw);
           const bool products = k > 0 && hw > 0 && o_count > 0;
           if (dx_fresh && !products) std::fill(dx, dx + win.n * x_image, T(0));
           for (std::size_t n = 0; n < win.n && products; ++n) {

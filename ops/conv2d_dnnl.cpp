@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "gemm.hpp"
+#include "op_helpers.hpp"
+#include "scratch.hpp"
 
 #if SLOPE_HAVE_DNNL
 #include <array>
@@ -15,6 +17,7 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
+#include <utility>
 #endif
 
 namespace slope::detail {
@@ -37,7 +40,23 @@ memory::dim dim(std::size_t v) { return static_cast<memory::dim>(v); }
 // The blocked-layout buffers of a thread, one per role an operand plays (the forward's x, its
 // y, g, ...), each grown to the largest shape met and shared by every shape: kept plans hold no
 // buffers of their own, so a run's footprint is its largest layer's, not the sum over its shapes.
-enum Role { kX, kW, kB, kY, kG, kDataW, kDx, kWeightsX, kWeightsG, kDw, kDb, kScratch, kRoles };
+enum Role {
+  kX,
+  kW,
+  kB,
+  kY,
+  kG,
+  kDataW,
+  kDx,
+  kWeightsX,
+  kWeightsG,
+  kDw,
+  kDb,
+  kScratch,
+  kPlainY,
+  kPlainG,  // y and g in NCHW for the callers that take another layout but not this one
+  kRoles
+};
 
 struct Buffers {
   struct Block {
@@ -197,46 +216,44 @@ Plan& plan_for(const Window2d& win, std::size_t o, bool bias) {
   slot = std::move(p);
   return *slot;
 }
-}  // namespace
 
-bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
-  return win.n > 0 && win.c > 0 && o > 0 && win.oh > 0 && win.ow > 0 &&
-         end_padding(win.h, win.oh, win.kernel.h, win.stride.h, win.padding.h) >= 0 &&
-         end_padding(win.w, win.ow, win.kernel.w, win.stride.w, win.padding.w) >= 0;
+// The block of y's (or g's) layout `d` when it is nChw16c, nChw8c or NCHW with C a multiple of
+// the block (Blocked's layouts); 0 for any other.
+std::size_t block_of(const memory::desc& d, const Window2d& win, std::size_t o) {
+  const Dims dims{dim(win.n), dim(o), dim(win.oh), dim(win.ow)};
+  const std::pair<tag, std::size_t> layouts[] = {
+      {tag::nChw16c, 16}, {tag::nChw8c, 8}, {tag::nchw, 1}};
+  for (const auto& [t, block] : layouts)
+    if (o % block == 0 && d == memory::desc(dims, memory::data_type::f32, t)) return block;
+  return 0;
 }
 
-std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
-                                  const float* w, const float* b, float* y) {
-  follow_blas_threads();
-  Plan& p = plan_for(win, o, b != nullptr);
+// Runs the forward kernel into `y` (a memory in the kernel's layout) and, with `write_back`, the
+// reorder to slope's NCHW buffer; returns the stamp of the x it kept.
+std::uint64_t run_forward(Plan& p, const float* x, const float* w, const float* b, const memory& y,
+                          bool write_back) {
   Context& c = context();
   dnnl::stream& s = c.stream;
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, p.x.in(x, c.buffers, s)},
       {DNNL_ARG_WEIGHTS, p.w.in(w, c.buffers, s)},
-      {DNNL_ARG_DST, p.y.out(y, c.buffers)},
+      {DNNL_ARG_DST, y},
       {DNNL_ARG_SCRATCHPAD, bind_scratch(p.forward_scratch, c.buffers)}};
   if (b) args[DNNL_ARG_BIAS] = p.b.in(b, c.buffers, s);
   p.forward.execute(s, args);
-  p.y.write_back(s);
+  if (write_back) p.y.write_back(s);
   s.wait();
   if (!p.x.reorder) return 0;  // x was read in place: nothing kept
   c.x_stamp = next_stamp++;
   return c.x_stamp;
 }
 
-void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
-                          const float* w, const float* g, float* dx, float* dw, float* db) {
-  follow_blas_threads();
-  const bool bias = db != nullptr;
-  Plan& p = plan_for(win, o, bias);
+// The backward's primitives for dx and for dw, each made on its first use.
+void make_backward(Plan& p, const Window2d& win, std::size_t o, bool bias, bool dx, bool dw) {
+  if ((!dx || p.backward_data_ready) && (!dw || p.backward_weights_ready)) return;
   Context& c = context();
-  const bool setup = (dx && !p.backward_data_ready) || (dw && !p.backward_weights_ready);
-  Descs any, plain;  // only to make the backward's primitives, on the first call
-  if (setup) {
-    any = descs(win, o, bias, tag::any, tag::any, tag::any);
-    plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
-  }
+  const Descs any = descs(win, o, bias, tag::any, tag::any, tag::any);
+  const Descs plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
   if (dx && !p.backward_data_ready) {
     dnnl::convolution_backward_data::primitive_desc pd(
         dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any.x, any.w,
@@ -262,23 +279,102 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
     if (bias) p.bw_db = Operand(plain.b, pd.diff_bias_desc(), c.engine, false, kDb);
     p.backward_weights_ready = true;
   }
+}
+
+// g for the kernels that run: in their layout (one memory for both when they agree).
+struct GradMemories {
+  memory data, weights;
+};
+
+// g.write fills the kernels' buffer directly when every kernel that runs reads one layout of
+// Blocked's; otherwise it writes NCHW, reordered as slope's own g is.
+GradMemories grad_memories(Plan& p, const Window2d& win, std::size_t o, const GradSource& g,
+                           bool dx, bool dw) {
+  Context& c = context();
   dnnl::stream& s = c.stream;
-  memory g_data;  // g in the data kernel's layout, reordered once for both kernels when they agree
+  const float* plain = g.plain;
+  if (!plain) {
+    const Operand& first = dx ? p.bd_g : p.bw_g;
+    const memory::desc& want = first.inner.get_desc();
+    const bool one_layout = !(dx && dw) || want == p.bw_g.inner.get_desc();
+    const std::size_t block = one_layout ? block_of(want, win, o) : 0;
+    if (block != 0) {
+      memory m = first.inner;
+      auto* data = static_cast<float*>(c.buffers.get(dx ? kG : kWeightsG, want.get_size()));
+      m.set_data_handle(data);
+      g.write(Blocked{data, block});
+      return {dx ? m : memory(), dw ? m : memory()};
+    }
+    auto* data = static_cast<float*>(c.buffers.get(kPlainG, p.y.user.get_desc().get_size()));
+    g.write(Blocked{data, 1});
+    plain = data;
+  }
+  GradMemories m;
+  if (dx) m.data = p.bd_g.in(plain, c.buffers, s);
+  if (dw)
+    m.weights = dx && m.data.get_desc() == p.bw_g.inner.get_desc() ? m.data
+                                                                   : p.bw_g.in(plain, c.buffers, s);
+  return m;
+}
+}  // namespace
+
+bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
+  return win.n > 0 && win.c > 0 && o > 0 && win.oh > 0 && win.ow > 0 &&
+         end_padding(win.h, win.oh, win.kernel.h, win.stride.h, win.padding.h) >= 0 &&
+         end_padding(win.w, win.ow, win.kernel.w, win.stride.w, win.padding.w) >= 0;
+}
+
+std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
+                                  const float* w, const float* b, float* y) {
+  follow_blas_threads();
+  Plan& p = plan_for(win, o, b != nullptr);
+  return run_forward(p, x, w, b, p.y.out(y, context().buffers), true);
+}
+
+std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const float* x,
+                                     const float* w, const float* b,
+                                     const std::function<void(Blocked y)>& consume) {
+  follow_blas_threads();
+  Plan& p = plan_for(win, o, b != nullptr);
+  Buffers& buffers = context().buffers;
+  const memory::desc& d = p.y.inner.get_desc();
+  const std::size_t block = block_of(d, win, o);
+  if (block == 0) {  // a layout Blocked does not describe: NCHW through the reorder
+    auto* y = static_cast<float*>(buffers.get(kPlainY, p.y.user.get_desc().get_size()));
+    const std::uint64_t stamp = run_forward(p, x, w, b, p.y.out(y, buffers), true);
+    consume(Blocked{y, 1});
+    return stamp;
+  }
+  memory y = p.y.inner;
+  auto* data = static_cast<float*>(buffers.get(kY, d.get_size()));
+  y.set_data_handle(data);
+  const std::uint64_t stamp = run_forward(p, x, w, b, y, false);
+  consume(Blocked{data, block});
+  return stamp;
+}
+
+void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
+                          const float* w, const GradSource& g, float* dx, float* dw, float* db) {
+  follow_blas_threads();
+  const bool bias = db != nullptr;
+  Plan& p = plan_for(win, o, bias);
+  make_backward(p, win, o, bias, dx != nullptr, dw != nullptr);
+  Context& c = context();
+  dnnl::stream& s = c.stream;
+  const GradMemories gm = grad_memories(p, win, o, g, dx != nullptr, dw != nullptr);
   if (dx) {
-    g_data = p.bd_g.in(g, c.buffers, s);
-    p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, g_data},
+    p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, gm.data},
                                 {DNNL_ARG_WEIGHTS, p.bd_w.in(w, c.buffers, s)},
                                 {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx, c.buffers)},
                                 {DNNL_ARG_SCRATCHPAD, bind_scratch(p.data_scratch, c.buffers)}});
     p.bd_dx.write_back(s);
   }
   if (dw) {
-    const bool shared = dx && g_data.get_desc() == p.bw_g.inner.get_desc();
     const bool x_kept =
         x_stamp != 0 && c.x_stamp == x_stamp && p.x.inner.get_desc() == p.bw_x.inner.get_desc();
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, x_kept ? p.x.inner : p.bw_x.in(x, c.buffers, s)},
-        {DNNL_ARG_DIFF_DST, shared ? g_data : p.bw_g.in(g, c.buffers, s)},
+        {DNNL_ARG_DIFF_DST, gm.weights},
         {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw, c.buffers)},
         {DNNL_ARG_SCRATCHPAD, bind_scratch(p.weights_scratch, c.buffers)}};
     if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db, c.buffers);
@@ -296,10 +392,41 @@ std::uint64_t dnnl_conv2d_forward(const Window2d&, std::size_t, const float*, co
                                   const float*, float*) {
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
+std::uint64_t dnnl_conv2d_forward_to(const Window2d&, std::size_t, const float*, const float*,
+                                     const float*, const std::function<void(Blocked)>&) {
+  throw std::logic_error("conv2d: slope was built without oneDNN");
+}
 void dnnl_conv2d_backward(const Window2d&, std::size_t, const float*, std::uint64_t, const float*,
-                          const float*, float*, float*, float*) {
+                          const GradSource&, float*, float*, float*) {
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
 #endif
+
+namespace {
+// x (+)= from[0, n).
+void add_to(float* x, const float* from, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) x[i] += from[i];
+}
+}  // namespace
+
+// NOTE: oneDNN writes its results, so a gradient that holds a sum already gets them through
+// scratch.
+void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, std::uint64_t x_stamp,
+                           const GradSource& g, Inputs& in, bool has_bias) {
+  const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
+  const bool need_b = has_bias && in[2].requires_grad();
+  bool dx_fresh = false, dw_fresh = false;
+  float* dx = need_x ? in[0].grad_slot(&dx_fresh).data<float>() : nullptr;
+  float* dw = need_w ? in[1].grad_slot(&dw_fresh).data<float>() : nullptr;
+  float* dx_to = need_x && !dx_fresh ? scratch<float, 2>(in[0].size()) : dx;
+  float* dw_to = need_b && !need_w ? scratch<float, 3>(in[1].size()) : dw;
+  if (need_w && !dw_fresh) dw_to = scratch<float, 3>(in[1].size());
+  float* db = need_b ? scratch<float, 4>(o) : nullptr;
+  dnnl_conv2d_backward(win, o, in[0].value().data<float>(), x_stamp, in[1].value().data<float>(), g,
+                       dx_to, dw_to, db);
+  if (need_x && !dx_fresh) add_to(dx, dx_to, in[0].size());
+  if (need_w && !dw_fresh) add_to(dw, dw_to, in[1].size());
+  if (need_b) write_or_add_grad<float>(in[2], [db](std::size_t i) { return db[i]; });
+}
 
 }  // namespace slope::detail

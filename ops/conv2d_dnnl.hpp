@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "window2d.hpp"
 
@@ -21,9 +22,36 @@ bool dnnl_conv2d_takes(const Window2d& win, std::size_t o);
 /// other forward runs on the thread, it reuses this call's copy of x (0: nothing kept).
 std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
                                   const float* w, const float* b, float* y);
+/// An activation [N, C, H, W] in the layout a oneDNN kernel reads or writes: nChw{block}c, element
+/// (n, c, h, w) at (((n ceil(C / block) + c / block) H + h) W + w) block + c % block; block 1 is
+/// NCHW. C is a multiple of the block (no padded channels).
+struct Blocked {
+  float* data = nullptr;
+  std::size_t block = 1;
+};
+
+/// The forward, handing y [N, O, HO, WO] to `consume` in the layout the kernel wrote it in (no
+/// reorder to NCHW; NCHW when that layout is not nChw{8,16}c). y lives in the thread's buffer
+/// until the next forward: `consume` reads it, copies what it needs. Returns as the above.
+std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const float* x,
+                                     const float* w, const float* b,
+                                     const std::function<void(Blocked y)>& consume);
+
+/// Where the backward's g [N, O, HO, WO] comes from: slope's NCHW buffer `plain`, or else
+/// `write`, which fills a buffer in the layout the kernels read (every element).
+struct GradSource {
+  const float* plain = nullptr;
+  std::function<void(Blocked g)> write;
+};
+
 /// The gradients for g [N, O, HO, WO], written, not added: dx [N, C, H, W] (null: not wanted),
 /// dw [O, C, KH, KW] and db [O] (dw null: neither; db null: no bias). `x_stamp`: the forward's.
 void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
-                          const float* w, const float* g, float* dx, float* dw, float* db);
+                          const float* w, const GradSource& g, float* dx, float* dw, float* db);
+
+/// conv2d's float32 backward into the gradients of in = {x, w[, b]} (those that require one): a
+/// fresh gradient is written directly, one that holds a sum gets the result added.
+void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, std::uint64_t x_stamp,
+                           const GradSource& g, Inputs& in, bool has_bias);
 
 }  // namespace slope::detail

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <type_traits>
 #include <vector>
 
 #include "op_cases.hpp"
 #include "op_helpers.hpp"
+#include "pool_rule.hpp"
 #include "window2d.hpp"
 
 namespace slope {
@@ -17,34 +17,12 @@ namespace {
 // are kept: the backward finds each window's winner again from x. Output row r reads rows 2r and
 // 2r + 1 of x seen as [N C OH, 2, 2 OW].
 //
-// The winner is the first of equal maxima in row-major order: the larger of each row's pair
-// (strict >, so the left one on a tie), then the larger of the two (the top one on a tie). A row of
-// windows holding a NaN takes the general rule instead (the first NaN wins, and every NaN gets a
-// NaN gradient); other rows are selects only, which GCC vectorises: a branch on which element wins
-// is a coin toss on real data (mispredictions made a branching loop 10x slower than the ReLU before
-// it).
-template <class T>
-bool has_nan(const T* r0, const T* r1, std::size_t n) {
-  int nan = 0;  // an int, not a bool: GCC vectorises the sum
-  for (std::size_t i = 0; i < n; ++i) nan |= (r0[i] != r0[i]) | (r1[i] != r1[i]);
-  return nan != 0;
-}
-
-// Whether v, met after `best` in a window's row-major walk, takes its place: when larger (strict,
-// so the first of equal maxima stays), or when it is the first NaN (so that a NaN propagates).
-template <class T>
-bool displaces(T v, T best) {
-  return v > best || (v != v && best == best);
-}
-
-// The winner of window (a b / c d) under that rule: 0, 1 (top row), 2, 3.
-template <class T>
-int winner(const T (&v)[4]) {
-  int k = 0;
-  for (int i = 1; i < 4; ++i)
-    if (displaces(v[i], v[k])) k = i;
-  return k;
-}
+// A row of windows holding a NaN takes the general rule (pool_rule.hpp; every NaN gets a NaN
+// gradient); other rows are selects only.
+using detail::displaces;
+using detail::has_nan;
+using detail::keep_if;
+using detail::winner;
 
 // Returns whether x held a NaN.
 template <class T>
@@ -68,19 +46,6 @@ bool tiles_forward(std::size_t rows, std::size_t ow, const T* x, T* y) {
     }
   }
   return any_nan;
-}
-
-// v when `keep`, else +0, by a mask rather than a branch: the rows are short (7 and 14 windows in
-// the example), so most windows fall to the scalar tail of a vectorised loop, where GCC would
-// branch on `keep ? v : 0`.
-template <class T>
-T keep_if(bool keep, T v) {
-  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-  Bits bits;
-  std::memcpy(&bits, &v, sizeof v);
-  bits &= Bits(0) - Bits(keep);
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
 }
 
 // dx (+)= g at each window's winner and 0 elsewhere: every element of x is written (written

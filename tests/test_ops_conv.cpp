@@ -316,6 +316,86 @@ BOOST_AUTO_TEST_CASE(pools_keep_batch_and_channels) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(conv2d_relu_max_pool2d_values)
+
+namespace {
+// Equal values, or both NaN (a NaN gradient's payload is the fused node's own).
+void same(const Tensor& a, const Tensor& b) {
+  BOOST_TEST_REQUIRE((a.shape() == b.shape()));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    BOOST_TEST((a.flat(i) == b.flat(i) || (std::isnan(a.flat(i)) && std::isnan(b.flat(i)))),
+               "at " << i << ": " << a.flat(i) << " and " << b.flat(i));
+}
+}  // namespace
+
+// The fused node (float32 on oneDNN: nChw16c for 16 and 32 channels, other layouts for 8 and 5)
+// against the three ops, bit for bit: y, and every gradient written fresh and then added to. The
+// images hold a NaN (its 3x3 neighbourhood of y is NaN: windows with NaNs first, last, several)
+// and a zero patch, where y is the bias: four-way ties, positive or negative by channel.
+BOOST_AUTO_TEST_CASE(fused_float32_matches_the_three_ops_bit_for_bit) {
+  struct Case {
+    Shape x, w;
+    Size2 stride, padding;
+    bool x_grad, bias;
+  };
+  for (const Case& k : {Case{{2, 3, 8, 6}, {16, 3, 3, 3}, 1, 1, true, true},
+                        Case{{2, 1, 12, 12}, {32, 1, 3, 3}, 1, 1, false, true},
+                        Case{{3, 8, 6, 10}, {8, 8, 3, 3}, 1, 1, true, true},
+                        Case{{2, 4, 8, 8}, {5, 4, 3, 3}, 1, 1, true, false},
+                        Case{{2, 16, 12, 12}, {16, 16, 3, 3}, 2, 1, true, true}}) {
+    Tensor x = randn(k.x, 31, Dtype::float32);
+    const std::size_t image = k.x[1] * k.x[2] * k.x[3], row = k.x[3];
+    x.set_flat(2 * row + 3, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t r = 0; r < 5; ++r)
+      for (std::size_t c = 0; c < 5; ++c)
+        for (std::size_t ch = 0; ch < k.x[1]; ++ch)
+          x.set_flat(image + ch * k.x[2] * row + r * row + c, 0.0);
+    const Tensor w = randn(k.w, 32, Dtype::float32), b = randn({k.w[0]}, 33, Dtype::float32);
+    struct Result {
+      Tensor y;
+      std::vector<Tensor> grads;
+    };
+    auto run = [&](bool fused) {
+      Variable xv(x, k.x_grad), wv(w, true), bv = k.bias ? Variable(b, true) : Variable();
+      Variable y = fused ? conv2d_relu_max_pool2d(xv, wv, bv, k.stride, k.padding, 2)
+                         : max_pool2d(relu(conv2d(xv, wv, bv, k.stride, k.padding)), 2);
+#if SLOPE_TEST_WITH_DNNL
+      if (fused) BOOST_TEST(std::string(y.op()) == "conv2d_relu_max_pool2d");
+#endif
+      Result r{y.value(), {}};
+      for (std::uint64_t seed : {34, 35}) {  // the second backward adds to the first's gradients
+        y.backward(randn(y.shape(), seed, Dtype::float32), {/*retain_graph=*/true});
+        for (const Variable* v : {&xv, &wv, &bv})
+          if (v->defined() && v->requires_grad()) r.grads.push_back(v->grad());
+      }
+      return r;
+    };
+    const Result f = run(true), t = run(false);
+    same(f.y, t.y);
+    BOOST_TEST_REQUIRE(f.grads.size() == t.grads.size());
+    for (std::size_t i = 0; i < f.grads.size(); ++i) same(f.grads[i], t.grads[i]);
+    std::size_t nan = 0, zero = 0;  // the cases reach what they are meant to
+    for (std::size_t i = 0; i < f.y.size(); ++i) {
+      nan += std::isnan(f.y.flat(i));
+      zero += f.y.flat(i) == 0.0;
+    }
+    BOOST_TEST(nan > 0);
+    BOOST_TEST(zero > 0);
+  }
+}
+
+// Branch recording (the gradient checker) and float64 take the three ops.
+BOOST_AUTO_TEST_CASE(recording_and_float64_take_the_three_ops) {
+  Variable x(randn({2, 2, 6, 6}, 36), true), w(randn({3, 2, 3, 3}, 37), true);
+  BOOST_TEST(std::string(conv2d_relu_max_pool2d(x, w, Variable(), 1, 1, 2).op()) == "max_pool2d");
+  Variable x32(x.value().to(Dtype::float32), true), w32(w.value().to(Dtype::float32), true);
+  BranchRecordingGuard recording;
+  BOOST_TEST(std::string(conv2d_relu_max_pool2d(x32, w32, Variable(), 1, 1, 2).op()) ==
+             "max_pool2d");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(errors)
 
 BOOST_AUTO_TEST_CASE(conv2d_names_every_shape) {
@@ -348,6 +428,20 @@ BOOST_AUTO_TEST_CASE(conv2d_refuses_wrong_ranks) {
       mentions("conv2d: expected a 4-D w", "x shape (1, 2, 3, 3)", "w shape (2, 2)"));
   BOOST_CHECK_EXCEPTION(conv2d(x, Variable(randn({1, 2, 2, 2}, 5).to(Dtype::float32))), TypeError,
                         mentions("conv2d", "float64", "float32"));
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_relu_max_pool2d_names_itself_and_every_shape) {
+  Variable x(randn({2, 3, 6, 6}, 1, Dtype::float32)), w(randn({4, 2, 3, 3}, 2, Dtype::float32));
+  BOOST_CHECK_EXCEPTION(conv2d_relu_max_pool2d(x, w, Variable(), 1, 1, 2), ShapeError,
+                        mentions("conv2d_relu_max_pool2d: x has 3 channels, w takes 2",
+                                 "x shape (2, 3, 6, 6), w shape (4, 2, 3, 3)"));
+  Variable w3(randn({4, 3, 3, 3}, 3, Dtype::float32));
+  BOOST_CHECK_EXCEPTION(conv2d_relu_max_pool2d(x, w3, Variable(), 1, 0, 5), ShapeError,
+                        mentions("conv2d_relu_max_pool2d: the kernel (5, 5) is larger",
+                                 "x shape (2, 3, 6, 6), w shape (4, 3, 3, 3)",
+                                 "pool (5, 5) over conv2d's output (2, 4, 4, 4)"));
+  BOOST_CHECK_EXCEPTION(conv2d_relu_max_pool2d(x, w3, Variable(), 0, 0, 2), ValueError,
+                        mentions("conv2d_relu_max_pool2d: the stride must be at least 1"));
 }
 
 BOOST_AUTO_TEST_CASE(pools_name_the_shape_and_the_window) {

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+// conv2d -> relu -> max_pool2d as one node: when oneDNN runs the float32 convolution and the pool's
+// 2x2 windows tile its output, conv2d's output never reaches NCHW. One pass over it, in the layout
+// the kernel wrote (nChw16c here), writes the pooled result and a byte per window; the backward
+// writes the convolution's g from those bytes in the layout its kernels read. The three nodes read
+// and wrote the example's first activations [64, 32, 28, 28] (6.4 MB) seven times, two of them
+// oneDNN's reorders to and from NCHW (docs/performance.md). Other calls take the three ops.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "conv2d_dnnl.hpp"
+#include "elementwise.hpp"
+#include "op_cases.hpp"
+#include "op_helpers.hpp"
+#include "pool_rule.hpp"
+#include "window2d.hpp"
+
+namespace slope {
+
+namespace {
+using detail::Blocked;
+using detail::Window2d;
+
+constexpr const char* kOp = "conv2d_relu_max_pool2d";
+
+// The pooled extents and the layouts' sizes of one call.
+struct Pool {
+  std::size_t n = 0, c = 0;    // images, channels
+  std::size_t oh = 0, ow = 0;  // the pooled extents (the convolution's are twice them)
+};
+
+// A window's byte. Bit 2 set: its winner (bits 0-1: 0 and 1 the top row, 2 and 3 the bottom) is
+// positive, so it gets g; bits 4-7: which of the four are NaN (they get a NaN gradient). Without
+// bit 2 and a NaN, every element of the window gets 0: the relu's gradient of the winner is 0.
+constexpr std::uint32_t kGets = 4;
+
+// relu(max) is the max of the relus (relu is monotone) and the window's winner is the same element,
+// under max_pool2d's rule (pool_rule.hpp). The kernels' layouts hold a block of B channels side by
+// side: one lane per channel, B windows at a time. r0 and r1: a row of windows' top and bottom rows
+// [2 OW, B]; m [OW, B]: their relus of the max, code [OW, B]: their bytes.
+
+// Selects only (GCC vectorises them); returns whether the row held a NaN, which this walk gets
+// wrong: the row is walked again by pool_row_with_nan.
+template <std::size_t B>
+bool pool_row(std::size_t ow, const float* r0, const float* r1, float* m, std::uint8_t* code) {
+  std::int32_t nan = 0;  // an int, not a bool: GCC vectorises the sum
+  for (std::size_t j = 0; j < ow; ++j)
+    for (std::size_t l = 0; l < B; ++l) {
+      const float a = r0[2 * j * B + l], b = r0[(2 * j + 1) * B + l];
+      const float c = r1[2 * j * B + l], d = r1[(2 * j + 1) * B + l];
+      nan |= (a != a) | (b != b) | (c != c) | (d != d);
+      const bool right0 = b > a, right1 = d > c;
+      const float m0 = right0 ? b : a, m1 = right1 ? d : c;
+      const bool bottom = m1 > m0;
+      const float best = bottom ? m1 : m0;
+      const std::uint32_t k = bottom ? 2u + right1 : std::uint32_t(right0);
+      code[j * B + l] = static_cast<std::uint8_t>(detail::keep_if(best > 0, kGets | k));
+      m[j * B + l] = detail::keep_if(best > 0, best);
+    }
+  return nan != 0;
+}
+
+template <std::size_t B>
+void pool_row_with_nan(std::size_t ow, const float* r0, const float* r1, float* m,
+                       std::uint8_t* code) {
+  for (std::size_t j = 0; j < ow; ++j)
+    for (std::size_t l = 0; l < B; ++l) {
+      const float v[4] = {r0[2 * j * B + l], r0[(2 * j + 1) * B + l], r1[2 * j * B + l],
+                          r1[(2 * j + 1) * B + l]};
+      const int k = detail::winner(v);
+      std::uint32_t nan = 0;
+      for (int i = 0; i < 4; ++i) nan |= std::uint32_t(v[i] != v[i]) << i;
+      const float best = v[k];
+      code[j * B + l] =
+          static_cast<std::uint8_t>(nan ? nan << 4 : best > 0 ? kGets | std::uint32_t(k) : 0u);
+      m[j * B + l] = best <= 0 ? 0.0f : best;  // relu, NaN passing (ops/relu.cpp)
+    }
+}
+
+// The window's four gradients from the bytes and the pooled g (gr [OW, B]), NaNs aside: d0 and d1
+// are the convolution's g's rows as r0 and r1.
+template <std::size_t B>
+void unpool_row(std::size_t ow, const float* gr, const std::uint8_t* code, float* d0, float* d1) {
+  for (std::size_t j = 0; j < ow; ++j)
+    for (std::size_t l = 0; l < B; ++l) {
+      const std::uint32_t cd = code[j * B + l];
+      const float gv = gr[j * B + l];
+      d0[2 * j * B + l] = detail::keep_if(cd == kGets, gv);
+      d0[(2 * j + 1) * B + l] = detail::keep_if(cd == kGets + 1, gv);
+      d1[2 * j * B + l] = detail::keep_if(cd == kGets + 2, gv);
+      d1[(2 * j + 1) * B + l] = detail::keep_if(cd == kGets + 3, gv);
+    }
+}
+
+// Then a NaN gradient where the forward met a NaN (bits 4-7), when it met one.
+template <std::size_t B>
+void unpool_nans(std::size_t ow, const std::uint8_t* code, float* d0, float* d1) {
+  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t j = 0; j < ow; ++j)
+    for (std::size_t l = 0; l < B; ++l) {
+      const std::uint32_t nan = code[j * B + l] >> 4u;
+      if (nan == 0) continue;
+      float* slots[4] = {&d0[2 * j * B + l], &d0[(2 * j + 1) * B + l], &d1[2 * j * B + l],
+                         &d1[(2 * j + 1) * B + l]};
+      for (std::uint32_t i = 0; i < 4; ++i)
+        if (nan >> i & 1u) *slots[i] = kNan;
+    }
+}
+
+// The pass over conv2d's output y [N, C / B, 2 OH, 2 OW, B]: the pooled result into out (NCHW)
+// and the bytes into codes [N, C / B, OH, OW, B]. Returns whether y held a NaN.
+template <std::size_t B>
+bool forward_pass(const Pool& p, const float* y, float* out, std::uint8_t* codes) {
+  const std::size_t blocks = p.c / B, w = 2 * p.ow;
+  const auto planes = static_cast<std::ptrdiff_t>(p.n * blocks);
+  std::int32_t nan_seen = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(| : nan_seen)
+#endif
+  for (std::ptrdiff_t nb = 0; nb < planes; ++nb) {
+    std::vector<float> row(p.ow * B);
+    const std::size_t n = static_cast<std::size_t>(nb) / blocks;
+    const std::size_t c0 = static_cast<std::size_t>(nb) % blocks * B;
+    for (std::size_t i = 0; i < p.oh; ++i) {
+      const float* r0 = y + ((static_cast<std::size_t>(nb) * 2 * p.oh + 2 * i) * w) * B;
+      const float* r1 = r0 + w * B;
+      std::uint8_t* code = codes + ((static_cast<std::size_t>(nb) * p.oh + i) * p.ow) * B;
+      float* m = row.data();
+      if (pool_row<B>(p.ow, r0, r1, m, code)) {
+        nan_seen = 1;
+        pool_row_with_nan<B>(p.ow, r0, r1, m, code);
+      }
+      for (std::size_t l = 0; l < B; ++l) {  // the pooled row, one per channel, into NCHW
+        float* to = out + ((n * p.c + c0 + l) * p.oh + i) * p.ow;
+        for (std::size_t j = 0; j < p.ow; ++j) to[j] = m[j * B + l];
+      }
+    }
+  }
+  return nan_seen != 0;
+}
+
+// The convolution's g [N, C / B, 2 OH, 2 OW, B] from the pooled g (NCHW) and the bytes: every
+// element written. `nan_seen`: forward_pass's answer.
+template <std::size_t B>
+void backward_pass(const Pool& p, const float* g, const std::uint8_t* codes, bool nan_seen,
+                   float* dy) {
+  const std::size_t blocks = p.c / B, w = 2 * p.ow;
+  const auto planes = static_cast<std::ptrdiff_t>(p.n * blocks);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+  for (std::ptrdiff_t nb = 0; nb < planes; ++nb) {
+    std::vector<float> row(p.ow * B);
+    const std::size_t n = static_cast<std::size_t>(nb) / blocks;
+    const std::size_t c0 = static_cast<std::size_t>(nb) % blocks * B;
+    for (std::size_t i = 0; i < p.oh; ++i) {
+      float* gr = row.data();
+      for (std::size_t l = 0; l < B; ++l) {  // the pooled g's row, from NCHW
+        const float* from = g + ((n * p.c + c0 + l) * p.oh + i) * p.ow;
+        for (std::size_t j = 0; j < p.ow; ++j) gr[j * B + l] = from[j];
+      }
+      float* d0 = dy + ((static_cast<std::size_t>(nb) * 2 * p.oh + 2 * i) * w) * B;
+      float* d1 = d0 + w * B;
+      const std::uint8_t* code = codes + ((static_cast<std::size_t>(nb) * p.oh + i) * p.ow) * B;
+      unpool_row<B>(p.ow, gr, code, d0, d1);
+      if (nan_seen) unpool_nans<B>(p.ow, code, d0, d1);
+    }
+  }
+}
+
+// Calls f.template operator()<B>() for the block of `b` (Blocked's: 1, 8, 16).
+template <class F>
+void with_block(std::size_t b, F&& f) {
+  if (b == 16) return f(std::integral_constant<std::size_t, 16>());
+  if (b == 8) return f(std::integral_constant<std::size_t, 8>());
+  f(std::integral_constant<std::size_t, 1>());
+}
+
+bool fused(const Variable& x, const Window2d& conv, std::size_t o, Size2 pool) {
+  return x.dtype() == Dtype::float32 && !branch_recording() && pool.h == 2 && pool.w == 2 &&
+         conv.oh % 2 == 0 && conv.ow % 2 == 0 && detail::dnnl_conv2d_takes(conv, o);
+}
+}  // namespace
+
+Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Variable& b,
+                                Size2 stride, Size2 padding, Size2 pool) {
+  const Window2d conv = detail::conv2d_window(kOp, x, w, b, stride, padding);
+  const std::size_t o = w.shape()[0];
+  const Shape conv_shape{conv.n, o, conv.oh, conv.ow};
+  const Window2d pooled = detail::window2d(kOp, conv_shape, pool, pool, 0, [&] {
+    return fmt::format("{}, pool {} over conv2d's output {}",
+                       detail::conv2d_context(x, w, b, stride, padding), detail::size2_str(pool),
+                       shape_str(conv_shape));
+  });
+  if (!fused(x, conv, o, pool))
+    return max_pool2d(relu(conv2d(x, w, b, stride, padding)), pool);
+  const Pool p{conv.n, o, pooled.oh, pooled.ow};
+  Array<float> out(Shape{p.n, p.c, p.oh, p.ow});
+  std::shared_ptr<std::uint8_t[]> codes(new std::uint8_t[p.n * p.c * p.oh * p.ow]);
+  const bool has_bias = b.defined();
+  bool nan_seen = false;
+  const std::uint64_t x_stamp = detail::dnnl_conv2d_forward_to(
+      conv, o, x.value().data<float>(), w.value().data<float>(),
+      has_bias ? b.value().data<float>() : nullptr, [&](Blocked y) {
+        with_block(y.block, [&](auto block) {
+          nan_seen = forward_pass<decltype(block)::value>(p, y.data, out.data(), codes.get());
+        });
+      });
+  Inputs inputs{x, w};
+  if (has_bias) inputs.push_back(b);
+  return make_node(
+      kOp, Tensor(std::move(out)), std::move(inputs),
+      // why hand-written: the point of the op (one pass between the kernels, in their layout).
+      [conv, o, p, codes = std::move(codes), nan_seen, has_bias, x_stamp](const Tensor& g, Inputs& in) {
+        detail::GradSource source;
+        source.write = [&](Blocked dy) {
+          with_block(dy.block, [&](auto block) {
+            backward_pass<decltype(block)::value>(p, g.data<float>(), codes.get(), nan_seen,
+                                                  dy.data);
+          });
+        };
+        detail::dnnl_conv2d_gradients(conv, o, x_stamp, source, in, has_bias);
+      },
+      [stride, padding, pool, has_bias](const Inputs& in) {
+        return conv2d_relu_max_pool2d(in[0], in[1], has_bias ? in[2] : Variable(), stride, padding,
+                                      pool);
+      });
+}
+
+namespace {
+// Standard normal inputs; the registry checks in float64, which takes the three ops: the fused
+// float32 node is held to them bit for bit (tests/test_ops_conv.cpp).
+std::vector<OpCase> conv2d_relu_max_pool2d_cases(std::uint64_t seed) {
+  return {
+      {"pad1_bias",
+       {randn({2, 3, 6, 4}, seed), randn({4, 3, 3, 3}, seed + 1), randn({4}, seed + 2)},
+       [](const Inputs& in) { return conv2d_relu_max_pool2d(in[0], in[1], in[2], 1, 1, 2); }},
+      {"stride2_no_bias",
+       {randn({2, 2, 9, 8}, seed + 3), randn({3, 2, 3, 2}, seed + 4)},
+       [](const Inputs& in) {
+         return conv2d_relu_max_pool2d(in[0], in[1], Variable(), 2, {1, 0}, 2);
+       }},
+  };
+}
+const OpRegistration kConv2dReluMaxPool2d("conv2d_relu_max_pool2d", conv2d_relu_max_pool2d_cases,
+                                          /*has_kinks=*/true);
+}  // namespace
+
+}  // namespace slope
