@@ -29,11 +29,14 @@ namespace {
 using Children = std::vector<std::pair<std::string, std::shared_ptr<Module>>>;
 
 const MaxPool2d* conv_relu_pool(const Children& c, std::size_t i) {
-  if (i + 2 >= c.size() || typeid(*c[i].second) != typeid(Conv2d) ||
-      typeid(*c[i + 1].second) != typeid(ReLU) || typeid(*c[i + 2].second) != typeid(MaxPool2d))
+  if (i + 2 >= c.size()) return nullptr;
+  // References first: typeid of an expression with side effects draws clang's warning.
+  const Module &conv = *c[i].second, &relu = *c[i + 1].second, &pool = *c[i + 2].second;
+  if (typeid(conv) != typeid(Conv2d) || typeid(relu) != typeid(ReLU) ||
+      typeid(pool) != typeid(MaxPool2d))
     return nullptr;
-  const auto* pool = static_cast<const MaxPool2d*>(c[i + 2].second.get());
-  return pool->window().tiles() ? pool : nullptr;
+  const auto& max_pool = static_cast<const MaxPool2d&>(pool);
+  return max_pool.window().tiles() ? &max_pool : nullptr;
 }
 }  // namespace
 

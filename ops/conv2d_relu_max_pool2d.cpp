@@ -13,6 +13,7 @@
 
 #include "conv2d_dnnl.hpp"
 #include "elementwise.hpp"
+#include "lanes.hpp"
 #include "op_cases.hpp"
 #include "op_helpers.hpp"
 #include "pool_rule.hpp"
@@ -74,8 +75,9 @@ void pool_row_with_nan(std::size_t ow, const float* r0, const float* r1, float* 
       std::uint32_t nan = 0;
       for (int i = 0; i < 4; ++i) nan |= std::uint32_t(v[i] != v[i]) << i;
       const float best = v[k];
-      code[j * B + l] =
-          static_cast<std::uint8_t>(nan ? nan << 4 : best > 0 ? kGets | std::uint32_t(k) : 0u);
+      code[j * B + l] = static_cast<std::uint8_t>(nan        ? nan << 4
+                                                  : best > 0 ? kGets | std::uint32_t(k)
+                                                             : 0u);
       m[j * B + l] = best <= 0 ? 0.0f : best;  // relu, NaN passing (ops/relu.cpp)
     }
 }
@@ -121,23 +123,20 @@ bool forward_pass(const Pool& p, const float* y, float* out, std::uint8_t* codes
 #pragma omp parallel for schedule(static) reduction(| : nan_seen)
 #endif
   for (std::ptrdiff_t nb = 0; nb < planes; ++nb) {
-    std::vector<float> row(p.ow * B);
-    const std::size_t n = static_cast<std::size_t>(nb) / blocks;
-    const std::size_t c0 = static_cast<std::size_t>(nb) % blocks * B;
+    const auto plane = static_cast<std::size_t>(nb);
+    std::vector<float> m(p.oh * p.ow * B);  // the block's pooled result [OH OW, B]
     for (std::size_t i = 0; i < p.oh; ++i) {
-      const float* r0 = y + ((static_cast<std::size_t>(nb) * 2 * p.oh + 2 * i) * w) * B;
+      const float* r0 = y + ((plane * 2 * p.oh + 2 * i) * w) * B;
       const float* r1 = r0 + w * B;
-      std::uint8_t* code = codes + ((static_cast<std::size_t>(nb) * p.oh + i) * p.ow) * B;
-      float* m = row.data();
-      if (pool_row<B>(p.ow, r0, r1, m, code)) {
+      std::uint8_t* code = codes + ((plane * p.oh + i) * p.ow) * B;
+      float* mi = m.data() + i * p.ow * B;
+      if (pool_row<B>(p.ow, r0, r1, mi, code)) {
         nan_seen = 1;
-        pool_row_with_nan<B>(p.ow, r0, r1, m, code);
-      }
-      for (std::size_t l = 0; l < B; ++l) {  // the pooled row, one per channel, into NCHW
-        float* to = out + ((n * p.c + c0 + l) * p.oh + i) * p.ow;
-        for (std::size_t j = 0; j < p.ow; ++j) to[j] = m[j * B + l];
+        pool_row_with_nan<B>(p.ow, r0, r1, mi, code);
       }
     }
+    // into NCHW: block (n, b) holds channels b B ... b B + B - 1 of image n, planes side by side
+    detail::lanes_to_planes<B>(m.data(), p.oh * p.ow, out + plane * B * p.oh * p.ow);
   }
   return nan_seen != 0;
 }
@@ -153,19 +152,14 @@ void backward_pass(const Pool& p, const float* g, const std::uint8_t* codes, boo
 #pragma omp parallel for schedule(static)
 #endif
   for (std::ptrdiff_t nb = 0; nb < planes; ++nb) {
-    std::vector<float> row(p.ow * B);
-    const std::size_t n = static_cast<std::size_t>(nb) / blocks;
-    const std::size_t c0 = static_cast<std::size_t>(nb) % blocks * B;
+    const auto plane = static_cast<std::size_t>(nb);
+    std::vector<float> gr(p.oh * p.ow * B);  // the block's pooled g [OH OW, B], from NCHW
+    detail::planes_to_lanes<B>(g + plane * B * p.oh * p.ow, p.oh * p.ow, gr.data());
     for (std::size_t i = 0; i < p.oh; ++i) {
-      float* gr = row.data();
-      for (std::size_t l = 0; l < B; ++l) {  // the pooled g's row, from NCHW
-        const float* from = g + ((n * p.c + c0 + l) * p.oh + i) * p.ow;
-        for (std::size_t j = 0; j < p.ow; ++j) gr[j * B + l] = from[j];
-      }
-      float* d0 = dy + ((static_cast<std::size_t>(nb) * 2 * p.oh + 2 * i) * w) * B;
+      float* d0 = dy + ((plane * 2 * p.oh + 2 * i) * w) * B;
       float* d1 = d0 + w * B;
-      const std::uint8_t* code = codes + ((static_cast<std::size_t>(nb) * p.oh + i) * p.ow) * B;
-      unpool_row<B>(p.ow, gr, code, d0, d1);
+      const std::uint8_t* code = codes + ((plane * p.oh + i) * p.ow) * B;
+      unpool_row<B>(p.ow, gr.data() + i * p.ow * B, code, d0, d1);
       if (nan_seen) unpool_nans<B>(p.ow, code, d0, d1);
     }
   }
@@ -195,8 +189,7 @@ Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Vari
                        detail::conv2d_context(x, w, b, stride, padding), detail::size2_str(pool),
                        shape_str(conv_shape));
   });
-  if (!fused(x, conv, o, pool))
-    return max_pool2d(relu(conv2d(x, w, b, stride, padding)), pool);
+  if (!fused(x, conv, o, pool)) return max_pool2d(relu(conv2d(x, w, b, stride, padding)), pool);
   const Pool p{conv.n, o, pooled.oh, pooled.ow};
   Array<float> out(Shape{p.n, p.c, p.oh, p.ow});
   std::shared_ptr<std::uint8_t[]> codes(new std::uint8_t[p.n * p.c * p.oh * p.ow]);
@@ -214,7 +207,8 @@ Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Vari
   return make_node(
       kOp, Tensor(std::move(out)), std::move(inputs),
       // why hand-written: the point of the op (one pass between the kernels, in their layout).
-      [conv, o, p, codes = std::move(codes), nan_seen, has_bias, x_stamp](const Tensor& g, Inputs& in) {
+      [conv, o, p, codes = std::move(codes), nan_seen, has_bias, x_stamp](const Tensor& g,
+                                                                          Inputs& in) {
         detail::GradSource source;
         source.write = [&](Blocked dy) {
           with_block(dy.block, [&](auto block) {

@@ -74,6 +74,29 @@ BOOST_AUTO_TEST_CASE(pools_are_the_functional_pools) {
   BOOST_CHECK_EXCEPTION(nn::MaxPool2d(7)(x), ShapeError, mentions("max_pool2d", "(2, 3, 6, 5)"));
 }
 
+// Conv2d, ReLU, MaxPool2d in a row run as one op: the values and gradients of the three layers.
+BOOST_AUTO_TEST_CASE(sequential_runs_conv_relu_pool_as_one_op_with_the_same_results) {
+  nn::manual_seed(5);
+  auto conv = std::make_shared<nn::Conv2d>(3, 16, 3, 1, 1);
+  nn::Sequential net{conv, std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2)};
+  nn::Sequential apart{std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2)};
+  const Tensor x = randn({2, 3, 8, 6}, 6, Dtype::float32),
+               g = randn({2, 16, 4, 3}, 7, Dtype::float32);
+  Variable fused = net(Variable(x));
+#if SLOPE_TEST_WITH_DNNL
+  BOOST_TEST(std::string(fused.op()) == "conv2d_relu_max_pool2d");
+#endif
+  fused.backward(g);
+  const Tensor dw = conv->weight().grad(), db = conv->bias().grad();
+  net.zero_grad();
+  Variable three = apart(conv->forward(Variable(x)));
+  BOOST_TEST(std::string(three.op()) == "max_pool2d");
+  three.backward(g);
+  BOOST_TEST(test::close(fused.value(), three.value().to_vector(), 0.0));
+  BOOST_TEST(test::close(dw, conv->weight().grad().to_vector(), 0.0));
+  BOOST_TEST(test::close(db, conv->bias().grad().to_vector(), 0.0));
+}
+
 BOOST_AUTO_TEST_CASE(a_small_cnn_names_its_parameters_and_trains) {
   nn::manual_seed(3);
   nn::Sequential net{std::make_shared<nn::Conv2d>(1, 4, 3, 1, 1), std::make_shared<nn::ReLU>(),
