@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Between oneDNN's blocked layouts and NCHW, for one image's block of B channels: [S, B] (the B
-// channels side by side, S pixels) and [B, S] (B planes). Internal (ops/conv2d_relu_max_pool2d.cpp).
-// With AVX-512 and B = 16 the moves go a 16x16 tile at a time through registers: element by
-// element they took 2.5 cycles per float, a third of the fused node's passes.
+// channels side by side, S pixels) and [B, S] (B planes). Internal
+// (ops/conv2d_relu_max_pool2d.cpp). With AVX-512 and B = 16 the moves go a 16x16 tile at a time
+// through registers: element by element they took 2.5 cycles per float, a third of the fused node's
+// passes.
 #pragma once
 
 #include <cstddef>
