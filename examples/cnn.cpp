@@ -30,12 +30,11 @@ namespace {
 using namespace slope;
 
 // Defaults. Epochs: 15 is what the 15-minute budget holds (about 47 s an epoch on 2 idle AMD EPYC
-// cores, 16 s on 2 Intel Xeon cores with
-// OMP_WAIT_POLICY=PASSIVE, 23 s without; 2 BLAS threads). On the validation split (5,000 training
-// rows, seed 0) accuracy rose to 0.920 at epoch 6, 0.926 at 8 and stayed 0.923-0.928 from there
-// (0.9282 at 15, best 0.9284 at 13): more epochs would gain little. Adam 2e-3 (cosine), batch 128,
-// dropout 0.4 were not swept: the shared machine left no time for probes; the test set was never
-// consulted for any of them.
+// cores, 16 s on 2 Intel Xeon cores with OMP_WAIT_POLICY=PASSIVE, 23 s without; 2 BLAS threads). On
+// the validation split (5,000 training rows, seed 0) accuracy rose to 0.920 at epoch 6, 0.926 at 8
+// and stayed 0.923-0.928 from there (0.9282 at 15, best 0.9284 at 13): more epochs would gain
+// little. Adam 2e-3 (cosine), batch 128, dropout 0.4 were not swept: the shared machine left no
+// time for probes; the test set was never consulted for any of them.
 constexpr std::size_t kDefaultEpochs = 15;
 // The training loss before and after is estimated on this many training rows: the full 55,000
 // cost two extra epochs' worth of forward passes.
