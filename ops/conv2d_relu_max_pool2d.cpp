@@ -230,7 +230,7 @@ namespace {
 std::vector<OpCase> conv2d_relu_max_pool2d_cases(std::uint64_t seed) {
   return {
       {"pad1_bias",
-       {randn({2, 3, 6, 4}, seed), randn({4, 3, 3, 3}, seed + 1), randn({4}, seed + 2)},
+       {randn({2, 2, 4, 4}, seed), randn({3, 2, 3, 3}, seed + 1), randn({3}, seed + 2)},
        [](const Inputs& in) { return conv2d_relu_max_pool2d(in[0], in[1], in[2], 1, 1, 2); }},
       {"stride2_no_bias",
        {randn({2, 2, 9, 8}, seed + 3), randn({3, 2, 3, 2}, seed + 4)},
