@@ -165,6 +165,16 @@ void backward_pass(const Pool& p, const float* g, const std::uint8_t* codes, boo
   }
 }
 
+// y [N, C / B, S, B] in one block size into another (a block of 1 is NCHW).
+void relayout(std::size_t n, std::size_t c, std::size_t s, Blocked from, Blocked to) {
+  const auto at = [c, s](const Blocked& y, std::size_t i, std::size_t ch, std::size_t t) {
+    return ((i * (c / y.block) + ch / y.block) * s + t) * y.block + ch % y.block;
+  };
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t ch = 0; ch < c; ++ch)
+      for (std::size_t t = 0; t < s; ++t) to.data[at(to, i, ch, t)] = from.data[at(from, i, ch, t)];
+}
+
 // Calls f.template operator()<B>() for the block of `b` (Blocked's: 1, 8, 16).
 template <class F>
 void with_block(std::size_t b, F&& f) {
@@ -195,9 +205,11 @@ Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Vari
   std::shared_ptr<std::uint8_t[]> codes(new std::uint8_t[p.n * p.c * p.oh * p.ow]);
   const bool has_bias = b.defined();
   bool nan_seen = false;
+  std::size_t codes_block = 1;  // the layout the bytes follow: the forward kernel's
   const std::uint64_t x_stamp = detail::dnnl_conv2d_forward_to(
       conv, o, x.value().data<float>(), w.value().data<float>(),
       has_bias ? b.value().data<float>() : nullptr, [&](Blocked y) {
+        codes_block = y.block;
         with_block(y.block, [&](auto block) {
           nan_seen = forward_pass<decltype(block)::value>(p, y.data, out.data(), codes.get());
         });
@@ -207,14 +219,23 @@ Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Vari
   return make_node(
       kOp, Tensor(std::move(out)), std::move(inputs),
       // why hand-written: the point of the op (one pass between the kernels, in their layout).
-      [conv, o, p, codes = std::move(codes), nan_seen, has_bias, x_stamp](const Tensor& g,
-                                                                          Inputs& in) {
+      [conv, o, p, codes = std::move(codes), codes_block, nan_seen, has_bias, x_stamp](
+          const Tensor& g, Inputs& in) {
         detail::GradSource source;
         source.write = [&](Blocked dy) {
-          with_block(dy.block, [&](auto block) {
-            backward_pass<decltype(block)::value>(p, g.data<float>(), codes.get(), nan_seen,
-                                                  dy.data);
+          // NOTE: the gradient kernels may read another layout than the forward wrote (with
+          // oneDNN's SSE4.1 kernels: nChw8c forward, NCHW backward): then g is written in the
+          // bytes' layout and moved.
+          std::vector<float> moved;
+          float* to = dy.data;
+          if (dy.block != codes_block) {
+            moved.resize(p.n * p.c * 4 * p.oh * p.ow);
+            to = moved.data();
+          }
+          with_block(codes_block, [&](auto block) {
+            backward_pass<decltype(block)::value>(p, g.data<float>(), codes.get(), nan_seen, to);
           });
+          if (to != dy.data) relayout(p.n, p.c, 4 * p.oh * p.ow, Blocked{to, codes_block}, dy);
         };
         detail::dnnl_conv2d_gradients(conv, o, x_stamp, source, in, has_bias);
       },
