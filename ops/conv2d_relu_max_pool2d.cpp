@@ -6,7 +6,6 @@
 // and wrote the example's first activations [64, 32, 28, 28] (6.4 MB) seven times, two of them
 // oneDNN's reorders to and from NCHW (docs/performance.md). Other calls take the three ops.
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -16,7 +15,7 @@
 #include "lanes.hpp"
 #include "op_cases.hpp"
 #include "op_helpers.hpp"
-#include "pool_rule.hpp"
+#include "pool2x2_rows.hpp"
 #include "window2d.hpp"
 
 namespace slope {
@@ -32,85 +31,6 @@ struct Pool {
   std::size_t n = 0, c = 0;    // images, channels
   std::size_t oh = 0, ow = 0;  // the pooled extents (the convolution's are twice them)
 };
-
-// A window's byte. Bit 2 set: its winner (bits 0-1: 0 and 1 the top row, 2 and 3 the bottom) is
-// positive, so it gets g; bits 4-7: which of the four are NaN (they get a NaN gradient). Without
-// bit 2 and a NaN, every element of the window gets 0: the relu's gradient of the winner is 0.
-constexpr std::uint32_t kGets = 4;
-
-// relu(max) is the max of the relus (relu is monotone) and the window's winner is the same element,
-// under max_pool2d's rule (pool_rule.hpp). The kernels' layouts hold a block of B channels side by
-// side: one lane per channel, B windows at a time. r0 and r1: a row of windows' top and bottom rows
-// [2 OW, B]; m [OW, B]: their relus of the max, code [OW, B]: their bytes.
-
-// Selects only (GCC vectorises them); returns whether the row held a NaN, which this walk gets
-// wrong: the row is walked again by pool_row_with_nan.
-template <std::size_t B>
-bool pool_row(std::size_t ow, const float* r0, const float* r1, float* m, std::uint8_t* code) {
-  std::int32_t nan = 0;  // an int, not a bool: GCC vectorises the sum
-  for (std::size_t j = 0; j < ow; ++j)
-    for (std::size_t l = 0; l < B; ++l) {
-      const float a = r0[2 * j * B + l], b = r0[(2 * j + 1) * B + l];
-      const float c = r1[2 * j * B + l], d = r1[(2 * j + 1) * B + l];
-      nan |= (a != a) | (b != b) | (c != c) | (d != d);
-      const bool right0 = b > a, right1 = d > c;
-      const float m0 = right0 ? b : a, m1 = right1 ? d : c;
-      const bool bottom = m1 > m0;
-      const float best = bottom ? m1 : m0;
-      const std::uint32_t k = bottom ? 2u + right1 : std::uint32_t(right0);
-      code[j * B + l] = static_cast<std::uint8_t>(detail::keep_if(best > 0, kGets | k));
-      m[j * B + l] = detail::keep_if(best > 0, best);
-    }
-  return nan != 0;
-}
-
-template <std::size_t B>
-void pool_row_with_nan(std::size_t ow, const float* r0, const float* r1, float* m,
-                       std::uint8_t* code) {
-  for (std::size_t j = 0; j < ow; ++j)
-    for (std::size_t l = 0; l < B; ++l) {
-      const float v[4] = {r0[2 * j * B + l], r0[(2 * j + 1) * B + l], r1[2 * j * B + l],
-                          r1[(2 * j + 1) * B + l]};
-      const int k = detail::winner(v);
-      std::uint32_t nan = 0;
-      for (int i = 0; i < 4; ++i) nan |= std::uint32_t(v[i] != v[i]) << i;
-      const float best = v[k];
-      code[j * B + l] = static_cast<std::uint8_t>(nan        ? nan << 4
-                                                  : best > 0 ? kGets | std::uint32_t(k)
-                                                             : 0u);
-      m[j * B + l] = best <= 0 ? 0.0f : best;  // relu, NaN passing (ops/relu.cpp)
-    }
-}
-
-// The window's four gradients from the bytes and the pooled g (gr [OW, B]), NaNs aside: d0 and d1
-// are the convolution's g's rows as r0 and r1.
-template <std::size_t B>
-void unpool_row(std::size_t ow, const float* gr, const std::uint8_t* code, float* d0, float* d1) {
-  for (std::size_t j = 0; j < ow; ++j)
-    for (std::size_t l = 0; l < B; ++l) {
-      const std::uint32_t cd = code[j * B + l];
-      const float gv = gr[j * B + l];
-      d0[2 * j * B + l] = detail::keep_if(cd == kGets, gv);
-      d0[(2 * j + 1) * B + l] = detail::keep_if(cd == kGets + 1, gv);
-      d1[2 * j * B + l] = detail::keep_if(cd == kGets + 2, gv);
-      d1[(2 * j + 1) * B + l] = detail::keep_if(cd == kGets + 3, gv);
-    }
-}
-
-// Then a NaN gradient where the forward met a NaN (bits 4-7), when it met one.
-template <std::size_t B>
-void unpool_nans(std::size_t ow, const std::uint8_t* code, float* d0, float* d1) {
-  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
-  for (std::size_t j = 0; j < ow; ++j)
-    for (std::size_t l = 0; l < B; ++l) {
-      const std::uint32_t nan = code[j * B + l] >> 4u;
-      if (nan == 0) continue;
-      float* slots[4] = {&d0[2 * j * B + l], &d0[(2 * j + 1) * B + l], &d1[2 * j * B + l],
-                         &d1[(2 * j + 1) * B + l]};
-      for (std::uint32_t i = 0; i < 4; ++i)
-        if (nan >> i & 1u) *slots[i] = kNan;
-    }
-}
 
 // The pass over conv2d's output y [N, C / B, 2 OH, 2 OW, B]: the pooled result into out (NCHW)
 // and the bytes into codes [N, C / B, OH, OW, B]. Returns whether y held a NaN.
@@ -130,9 +50,9 @@ bool forward_pass(const Pool& p, const float* y, float* out, std::uint8_t* codes
       const float* r1 = r0 + w * B;
       std::uint8_t* code = codes + ((plane * p.oh + i) * p.ow) * B;
       float* mi = m.data() + i * p.ow * B;
-      if (pool_row<B>(p.ow, r0, r1, mi, code)) {
+      if (detail::pool_row<B>(p.ow, r0, r1, mi, code)) {
         nan_seen = 1;
-        pool_row_with_nan<B>(p.ow, r0, r1, mi, code);
+        detail::pool_row_with_nan<B>(p.ow, r0, r1, mi, code);
       }
     }
     // into NCHW: block (n, b) holds channels b B ... b B + B - 1 of image n, planes side by side
@@ -159,8 +79,8 @@ void backward_pass(const Pool& p, const float* g, const std::uint8_t* codes, boo
       float* d0 = dy + ((plane * 2 * p.oh + 2 * i) * w) * B;
       float* d1 = d0 + w * B;
       const std::uint8_t* code = codes + ((plane * p.oh + i) * p.ow) * B;
-      unpool_row<B>(p.ow, gr.data() + i * p.ow * B, code, d0, d1);
-      if (nan_seen) unpool_nans<B>(p.ow, code, d0, d1);
+      detail::unpool_row<B>(p.ow, gr.data() + i * p.ow * B, code, d0, d1);
+      if (nan_seen) detail::unpool_nans<B>(p.ow, code, d0, d1);
     }
   }
 }
