@@ -8,9 +8,11 @@
 #include "scratch.hpp"
 
 #if SLOPE_HAVE_DNNL
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
 #include <new>
@@ -18,9 +20,17 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 #endif
 
 namespace slope::detail {
+
+namespace {
+// x (+)= from[0, n).
+void add_to(float* x, const float* from, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) x[i] += from[i];
+}
+}  // namespace
 
 #if SLOPE_HAVE_DNNL
 namespace {
@@ -55,26 +65,34 @@ enum Role {
   kScratch,
   kPlainY,
   kPlainG,  // y and g in NCHW for the callers that take another layout but not this one
+  kDwSum,
+  kDbSum,  // a thread's sums of dw and db over its chunks
   kRoles
 };
 
-struct Buffers {
-  struct Block {
-    std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
-    std::size_t size = 0;
-  };
-  std::array<Block, kRoles> blocks;
-  void* get(Role role, std::size_t size) {
-    Block& b = blocks[role];
-    if (b.size < size) {
+// A buffer grown to the largest size asked for.
+struct Block {
+  std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
+  std::size_t size = 0;
+  // What the block holds for a call's operand that every chunk reads (w): the call and layout.
+  std::uint64_t call = 0;
+  memory::desc held;
+  void* get(std::size_t bytes) {
+    if (size < bytes) {
       constexpr std::size_t kAlign = 64;  // a cache line, as oneDNN's own buffers
-      b.data.reset(nullptr);
-      b.data.reset(std::aligned_alloc(kAlign, (size + kAlign - 1) / kAlign * kAlign));
-      if (!b.data) throw std::bad_alloc();
-      b.size = size;
+      data.reset(nullptr);
+      call = 0;
+      data.reset(std::aligned_alloc(kAlign, (bytes + kAlign - 1) / kAlign * kAlign));
+      if (!data) throw std::bad_alloc();
+      size = bytes;
     }
-    return b.data.get();
+    return data.get();
   }
+};
+
+struct Buffers {
+  std::array<Block, kRoles> blocks;
+  void* get(Role role, std::size_t size) { return blocks[role].get(size); }
 };
 
 // One operand of a primitive: the memory slope's pointer is bound to (plain NCHW, OIHW or a
@@ -97,10 +115,25 @@ struct Operand {
     inner = memory(wanted, engine, DNNL_MEMORY_NONE);
     reorder = to_inner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
   }
-  // Points the operand at slope's data and, for an input, brings it into the kernel's layout.
-  const memory& in(const void* data, Buffers& buffers, dnnl::stream& s) {
+  // Points the operand at slope's data and, for an input, brings it into the kernel's layout in
+  // the thread's buffer for the role. `call`: a call whose every chunk reads this same data (w):
+  // only the thread's first chunk reorders it.
+  const memory& in(const void* data, Buffers& buffers, dnnl::stream& s, std::uint64_t call = 0) {
     out(const_cast<void*>(data), buffers);
-    if (reorder) reorder.execute(s, user, inner);
+    if (!reorder) return inner;
+    Block& b = buffers.blocks[role];
+    if (call != 0 && b.call == call && b.held == inner.get_desc()) return inner;
+    reorder.execute(s, user, inner);
+    b.call = call;
+    b.held = inner.get_desc();
+    return inner;
+  }
+  // The same into `to` (the inner layout's size), when there is a reorder.
+  const memory& in(const void* data, Block& to, dnnl::stream& s) {
+    user.set_data_handle(const_cast<void*>(data));
+    if (!reorder) return inner;
+    inner.set_data_handle(to.get(inner.get_desc().get_size()));
+    reorder.execute(s, user, inner);
     return inner;
   }
   // Points the operand at slope's buffer for an output; write_back() moves the result there.
@@ -153,10 +186,17 @@ struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   Buffers buffers;
-  // Which forward call left its x in the kX buffer, in the kernel's layout (a stamp unique across
-  // threads): the weight gradient reads it again rather than reordering x a second time.
+  // Which forward call left its x in the kernel's layout here, chunk by chunk (a stamp unique
+  // across threads): the weight gradient reads them again rather than reordering x a second time.
   std::uint64_t x_stamp = 0;
-  std::map<std::array<std::size_t, 12>, std::unique_ptr<Plan>> plans;
+  std::size_t x_chunk = 0;  // the images per chunk
+  struct KeptX {
+    Block block;
+    memory::desc desc;
+    bool kept = false;
+  };
+  std::vector<KeptX> kept_x;  // by chunk
+  std::map<std::array<std::size_t, 13>, std::unique_ptr<Plan>> plans;
 };
 
 Context& context() {
@@ -183,18 +223,14 @@ Descs descs(const Window2d& win, std::size_t o, bool bias, tag x_tag, tag w_tag,
   return d;
 }
 
-// NOTE: slope has one thread setting, BLAS's (OPENBLAS_NUM_THREADS or openblas_set_num_threads);
-// oneDNN's OpenMP threads follow it, rather than OpenMP's default of every core.
-void follow_blas_threads() {
-  const int threads = blas_threads();
-  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
-}
-
+// The primitives are made for the threads OpenMP would give them (a chunk's: 1), so that count is
+// part of a plan's key.
 Plan& plan_for(const Window2d& win, std::size_t o, bool bias) {
   Context& c = context();
-  const std::array<std::size_t, 12> key{
-      win.n,        win.c,        win.h,         win.w,         o,   win.kernel.h, win.kernel.w,
-      win.stride.h, win.stride.w, win.padding.h, win.padding.w, bias};
+  const auto threads = static_cast<std::size_t>(omp_get_max_threads());
+  const std::array<std::size_t, 13> key{
+      win.n,        win.c,        win.h,         win.w,         o,    win.kernel.h, win.kernel.w,
+      win.stride.h, win.stride.w, win.padding.h, win.padding.w, bias, threads};
   std::unique_ptr<Plan>& slot = c.plans[key];
   if (slot) return *slot;
   auto p = std::make_unique<Plan>();
@@ -228,24 +264,111 @@ std::size_t block_of(const memory::desc& d, const Window2d& win, std::size_t o) 
   return 0;
 }
 
-// Runs the forward kernel into `y` (a memory in the kernel's layout) and, with `write_back`, the
-// reorder to slope's NCHW buffer; returns the stamp of the x it kept.
-std::uint64_t run_forward(Plan& p, const float* x, const float* w, const float* b, const memory& y,
-                          bool write_back) {
+// NOTE: the batch goes through the kernels a chunk of images at a time, each chunk on one thread
+// from its kernel through the caller's pass over the result, so that the result (at most
+// kChunkBytes) is still in that core's L2 cache when the pass reads it. Over the whole batch the
+// example's first activations (6.4 MB) went out to L3 and back, and the passes took twice as long;
+// split between oneDNN's threads, every kernel ended at a barrier.
+constexpr std::size_t kChunkBytes = std::size_t(1) << 20;
+
+// A call's chunks: `count` of `size` images (the last may have fewer), a multiple of the threads
+// when there are enough images.
+struct Chunks {
+  std::size_t size = 0, count = 0;
+};
+
+Chunks chunks_of(const Window2d& win, std::size_t o, int threads) {
+  const std::size_t image = std::max<std::size_t>(1, o * win.oh * win.ow * sizeof(float));
+  const std::size_t most = std::max<std::size_t>(1, kChunkBytes / image);
+  const auto t = static_cast<std::size_t>(threads);
+  const std::size_t count = std::min(win.n, ((win.n + most - 1) / most + t - 1) / t * t);
+  const std::size_t size = (win.n + count - 1) / count;
+  return {size, (win.n + size - 1) / size};
+}
+
+// One chunk of a call: images [first, first + win.n) as a window of their own.
+struct Chunk {
+  Window2d win;
+  std::size_t index = 0, first = 0;
+};
+
+// Runs f(chunk, thread) for each chunk: on `threads` threads, each running a chunk's kernels alone
+// (primitives made for one thread), or on the calling thread when there is one chunk. NOTE: the
+// threads are BLAS's setting (OPENBLAS_NUM_THREADS or openblas_set_num_threads), slope's one
+// thread setting, rather than OpenMP's default of every core.
+template <class F>
+void for_chunks(const Window2d& win, const Chunks& ch, int threads, F&& f) {
+  const auto at = [&](std::size_t k) {
+    Chunk c{win, k, k * ch.size};
+    c.win.n = std::min(ch.size, win.n - c.first);
+    return c;
+  };
+  if (ch.count == 1) {
+    if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+    f(at(0), 0);
+    return;
+  }
+  std::exception_ptr error;
+  const auto count = static_cast<std::ptrdiff_t>(ch.count);
+#pragma omp parallel num_threads(threads)
+  {
+    omp_set_num_threads(1);  // this thread's ICV: the primitives it makes and runs take one thread
+    const int thread = omp_get_thread_num();
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      try {
+        f(at(static_cast<std::size_t>(k)), thread);
+      } catch (...) {
+#pragma omp critical(slope_conv2d_chunks)
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// Runs a chunk's forward kernel into `y` (a memory in the kernel's layout) and, with
+// `write_back`, the reorder to slope's NCHW buffer. x in the kernel's layout is kept at the
+// chunk's place in the thread's kX buffer, for the backward: `stamp` names the call.
+void run_forward(Plan& p, const Chunk& ch, const Chunks& chunks, const float* x, const float* w,
+                 const float* b, const memory& y, bool write_back, std::uint64_t stamp) {
   Context& c = context();
   dnnl::stream& s = c.stream;
+  if (c.x_stamp != stamp) {
+    c.x_stamp = stamp;
+    c.x_chunk = chunks.size;
+    c.kept_x.resize(std::max(c.kept_x.size(), chunks.count));
+    for (Context::KeptX& k : c.kept_x) k.kept = false;
+  }
+  Context::KeptX& kept = c.kept_x[ch.index];
+  const float* xc = x + ch.first * ch.win.c * ch.win.h * ch.win.w;
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, p.x.in(x, c.buffers, s)},
-      {DNNL_ARG_WEIGHTS, p.w.in(w, c.buffers, s)},
+      {DNNL_ARG_SRC, p.x.in(xc, kept.block, s)},
+      {DNNL_ARG_WEIGHTS, p.w.in(w, c.buffers, s, stamp)},
       {DNNL_ARG_DST, y},
       {DNNL_ARG_SCRATCHPAD, bind_scratch(p.forward_scratch, c.buffers)}};
-  if (b) args[DNNL_ARG_BIAS] = p.b.in(b, c.buffers, s);
+  if (b) args[DNNL_ARG_BIAS] = p.b.in(b, c.buffers, s, stamp);
   p.forward.execute(s, args);
   if (write_back) p.y.write_back(s);
   s.wait();
-  if (!p.x.reorder) return 0;  // x was read in place: nothing kept
-  c.x_stamp = next_stamp++;
-  return c.x_stamp;
+  kept.kept = bool(p.x.reorder);  // else x was read in place: nothing kept
+  kept.desc = p.x.inner.get_desc();
+}
+
+// The forward over every chunk: `run(plan, chunk, stamp)` runs one. Returns the stamp the
+// backward passes back (0: x was read in place, nothing kept).
+template <class Run>
+std::uint64_t forward_chunks(const Window2d& win, std::size_t o, bool bias, Run&& run) {
+  const int threads = blas_threads();
+  const Chunks chunks = chunks_of(win, o, threads);
+  const std::uint64_t stamp = next_stamp++;
+  std::atomic<bool> kept{false};
+  for_chunks(win, chunks, threads, [&](const Chunk& ch, int) {
+    Plan& p = plan_for(ch.win, o, bias);
+    run(p, ch, chunks, stamp);
+    if (p.x.reorder) kept = true;
+  });
+  return kept ? stamp : 0;
 }
 
 // The backward's primitives for dx and for dw, each made on its first use.
@@ -288,25 +411,25 @@ struct GradMemories {
 
 // g.write fills the kernels' buffer directly when every kernel that runs reads one layout of
 // Blocked's; otherwise it writes NCHW, reordered as slope's own g is.
-GradMemories grad_memories(Plan& p, const Window2d& win, std::size_t o, const GradSource& g,
-                           bool dx, bool dw) {
+GradMemories grad_memories(Plan& p, const Chunk& ch, std::size_t o, const GradSource& g, bool dx,
+                           bool dw) {
   Context& c = context();
   dnnl::stream& s = c.stream;
-  const float* plain = g.plain;
+  const float* plain = g.plain ? g.plain + ch.first * o * ch.win.oh * ch.win.ow : nullptr;
   if (!plain) {
     const Operand& first = dx ? p.bd_g : p.bw_g;
     const memory::desc& want = first.inner.get_desc();
     const bool one_layout = !(dx && dw) || want == p.bw_g.inner.get_desc();
-    const std::size_t block = one_layout ? block_of(want, win, o) : 0;
+    const std::size_t block = one_layout ? block_of(want, ch.win, o) : 0;
     if (block != 0) {
       memory m = first.inner;
       auto* data = static_cast<float*>(c.buffers.get(dx ? kG : kWeightsG, want.get_size()));
       m.set_data_handle(data);
-      g.write(Blocked{data, block});
+      g.write(Blocked{data, block}, ch.first, ch.win.n);
       return {dx ? m : memory(), dw ? m : memory()};
     }
     auto* data = static_cast<float*>(c.buffers.get(kPlainG, p.y.user.get_desc().get_size()));
-    g.write(Blocked{data, 1});
+    g.write(Blocked{data, 1}, ch.first, ch.win.n);
     plain = data;
   }
   GradMemories m;
@@ -316,6 +439,13 @@ GradMemories grad_memories(Plan& p, const Window2d& win, std::size_t o, const Gr
                                                                    : p.bw_g.in(plain, c.buffers, s);
   return m;
 }
+
+// Where a thread's chunks put dw and db: its first chunk writes the thread's sums (thread 0's are
+// the caller's buffers), the next ones a part that is added to them.
+struct Sums {
+  float *dw = nullptr, *db = nullptr;
+  bool started = false;
+};
 }  // namespace
 
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
@@ -326,63 +456,99 @@ bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
 
 std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
                                   const float* w, const float* b, float* y) {
-  follow_blas_threads();
-  Plan& p = plan_for(win, o, b != nullptr);
-  return run_forward(p, x, w, b, p.y.out(y, context().buffers), true);
+  return forward_chunks(win, o, b != nullptr,
+                        [&](Plan& p, const Chunk& ch, const Chunks& chunks, std::uint64_t stamp) {
+                          float* yc = y + ch.first * o * win.oh * win.ow;
+                          run_forward(p, ch, chunks, x, w, b, p.y.out(yc, context().buffers), true,
+                                      stamp);
+                        });
 }
 
 std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const float* x,
-                                     const float* w, const float* b,
-                                     const std::function<void(Blocked y)>& consume) {
-  follow_blas_threads();
-  Plan& p = plan_for(win, o, b != nullptr);
-  Buffers& buffers = context().buffers;
-  const memory::desc& d = p.y.inner.get_desc();
-  const std::size_t block = block_of(d, win, o);
-  if (block == 0) {  // a layout Blocked does not describe: NCHW through the reorder
-    auto* y = static_cast<float*>(buffers.get(kPlainY, p.y.user.get_desc().get_size()));
-    const std::uint64_t stamp = run_forward(p, x, w, b, p.y.out(y, buffers), true);
-    consume(Blocked{y, 1});
-    return stamp;
-  }
-  memory y = p.y.inner;
-  auto* data = static_cast<float*>(buffers.get(kY, d.get_size()));
-  y.set_data_handle(data);
-  const std::uint64_t stamp = run_forward(p, x, w, b, y, false);
-  consume(Blocked{data, block});
-  return stamp;
+                                     const float* w, const float* b, const Consumer& consume) {
+  return forward_chunks(
+      win, o, b != nullptr,
+      [&](Plan& p, const Chunk& ch, const Chunks& chunks, std::uint64_t stamp) {
+        Buffers& buffers = context().buffers;
+        const memory::desc& d = p.y.inner.get_desc();
+        const std::size_t block = block_of(d, ch.win, o);
+        if (block == 0) {  // a layout Blocked does not describe: NCHW through the reorder
+          auto* y = static_cast<float*>(buffers.get(kPlainY, p.y.user.get_desc().get_size()));
+          run_forward(p, ch, chunks, x, w, b, p.y.out(y, buffers), true, stamp);
+          consume(Blocked{y, 1}, ch.first, ch.win.n);
+          return;
+        }
+        memory y = p.y.inner;
+        auto* data = static_cast<float*>(buffers.get(kY, d.get_size()));
+        y.set_data_handle(data);
+        run_forward(p, ch, chunks, x, w, b, y, false, stamp);
+        consume(Blocked{data, block}, ch.first, ch.win.n);
+      });
 }
 
 void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
                           const float* w, const GradSource& g, float* dx, float* dw, float* db) {
-  follow_blas_threads();
   const bool bias = db != nullptr;
-  Plan& p = plan_for(win, o, bias);
-  make_backward(p, win, o, bias, dx != nullptr, dw != nullptr);
-  Context& c = context();
-  dnnl::stream& s = c.stream;
-  const GradMemories gm = grad_memories(p, win, o, g, dx != nullptr, dw != nullptr);
-  if (dx) {
-    p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, gm.data},
-                                {DNNL_ARG_WEIGHTS, p.bd_w.in(w, c.buffers, s)},
-                                {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx, c.buffers)},
-                                {DNNL_ARG_SCRATCHPAD, bind_scratch(p.data_scratch, c.buffers)}});
-    p.bd_dx.write_back(s);
+  const int threads = blas_threads();
+  const Chunks chunks = chunks_of(win, o, threads);
+  const std::uint64_t call = next_stamp++;
+  const std::size_t w_size = o * win.c * win.kernel.h * win.kernel.w;
+  std::vector<Sums> sums(static_cast<std::size_t>(threads));
+  for_chunks(win, chunks, threads, [&](const Chunk& ch, int thread) {
+    Plan& p = plan_for(ch.win, o, bias);
+    make_backward(p, ch.win, o, bias, dx != nullptr, dw != nullptr);
+    Context& c = context();
+    dnnl::stream& s = c.stream;
+    const GradMemories gm = grad_memories(p, ch, o, g, dx != nullptr, dw != nullptr);
+    const std::size_t x_offset = ch.first * win.c * win.h * win.w;
+    if (dx) {
+      p.backward_data.execute(s, {{DNNL_ARG_DIFF_DST, gm.data},
+                                  {DNNL_ARG_WEIGHTS, p.bd_w.in(w, c.buffers, s, call)},
+                                  {DNNL_ARG_DIFF_SRC, p.bd_dx.out(dx + x_offset, c.buffers)},
+                                  {DNNL_ARG_SCRATCHPAD, bind_scratch(p.data_scratch, c.buffers)}});
+      p.bd_dx.write_back(s);
+    }
+    if (dw) {
+      Sums& sum = sums[static_cast<std::size_t>(thread)];
+      if (!sum.started) {
+        sum.dw = thread == 0 ? dw : static_cast<float*>(c.buffers.get(kDwSum, w_size * 4));
+        sum.db = !bias         ? nullptr
+                 : thread == 0 ? db
+                               : static_cast<float*>(c.buffers.get(kDbSum, o * 4));
+      }
+      // a part to add: in the scratch buffers (slot 3 and 4 are the caller's)
+      float* dw_to = sum.started ? scratch<float, 5>(w_size) : sum.dw;
+      float* db_to = !bias ? nullptr : sum.started ? scratch<float, 6>(o) : sum.db;
+      // the chunk's x as the forward kept it (the same chunks: the same window and threads)
+      memory src = p.x.inner;
+      const bool x_kept = x_stamp != 0 && c.x_stamp == x_stamp && c.x_chunk == chunks.size &&
+                          ch.index < c.kept_x.size() && c.kept_x[ch.index].kept &&
+                          c.kept_x[ch.index].desc == p.bw_x.inner.get_desc();
+      if (x_kept) src.set_data_handle(c.kept_x[ch.index].block.data.get());
+      std::unordered_map<int, memory> args{
+          {DNNL_ARG_SRC, x_kept ? src : p.bw_x.in(x + x_offset, c.buffers, s)},
+          {DNNL_ARG_DIFF_DST, gm.weights},
+          {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw_to, c.buffers)},
+          {DNNL_ARG_SCRATCHPAD, bind_scratch(p.weights_scratch, c.buffers)}};
+      if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db_to, c.buffers);
+      p.backward_weights.execute(s, args);
+      p.bw_dw.write_back(s);
+      if (bias) p.bw_db.write_back(s);
+      s.wait();
+      if (sum.started) {
+        add_to(sum.dw, dw_to, w_size);
+        if (bias) add_to(sum.db, db_to, o);
+      }
+      sum.started = true;
+    }
+    s.wait();
+  });
+  // the threads' sums, in thread order
+  for (std::size_t t = 1; t < sums.size(); ++t) {
+    if (!sums[t].started) continue;
+    add_to(dw, sums[t].dw, w_size);
+    if (bias) add_to(db, sums[t].db, o);
   }
-  if (dw) {
-    const bool x_kept =
-        x_stamp != 0 && c.x_stamp == x_stamp && p.x.inner.get_desc() == p.bw_x.inner.get_desc();
-    std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, x_kept ? p.x.inner : p.bw_x.in(x, c.buffers, s)},
-        {DNNL_ARG_DIFF_DST, gm.weights},
-        {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw, c.buffers)},
-        {DNNL_ARG_SCRATCHPAD, bind_scratch(p.weights_scratch, c.buffers)}};
-    if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db, c.buffers);
-    p.backward_weights.execute(s, args);
-    p.bw_dw.write_back(s);
-    if (bias) p.bw_db.write_back(s);
-  }
-  s.wait();
 }
 
 #else  // built without oneDNN: conv2d never asks
@@ -393,7 +559,7 @@ std::uint64_t dnnl_conv2d_forward(const Window2d&, std::size_t, const float*, co
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
 std::uint64_t dnnl_conv2d_forward_to(const Window2d&, std::size_t, const float*, const float*,
-                                     const float*, const std::function<void(Blocked)>&) {
+                                     const float*, const Consumer&) {
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
 void dnnl_conv2d_backward(const Window2d&, std::size_t, const float*, std::uint64_t, const float*,
@@ -401,13 +567,6 @@ void dnnl_conv2d_backward(const Window2d&, std::size_t, const float*, std::uint6
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
 #endif
-
-namespace {
-// x (+)= from[0, n).
-void add_to(float* x, const float* from, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) x[i] += from[i];
-}
-}  // namespace
 
 // NOTE: oneDNN writes its results, so a gradient that holds a sum already gets them through
 // scratch.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // conv2d's float32 kernels through oneDNN, the library libtorch's CPU convolutions run on: direct
 // convolutions compiled at run time for this CPU, about 1.3x the speed of im2col and OpenBLAS's
-// products on the example's second layer (docs/performance.md). float64, and builds without
-// oneDNN, take im2col (conv2d.cpp). Internal: not part of <slope/slope.hpp>.
+// products on the example's second layer (docs/performance.md). The batch runs a chunk of images
+// per thread, each chunk's result still in the core's cache for the pass that reads it. float64,
+// and builds without oneDNN, take im2col (conv2d.cpp). Internal: not part of <slope/slope.hpp>.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +19,8 @@ namespace slope::detail {
 /// takes no negative end padding).
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o);
 
-/// y [N, O, HO, WO] = conv2d(x, w) + b; b may be null. Returns a stamp for the backward: while no
-/// other forward runs on the thread, it reuses this call's copy of x (0: nothing kept).
+/// y [N, O, HO, WO] = conv2d(x, w) + b; b may be null. Returns a stamp for the backward: until the
+/// next forward, it reuses this call's copy of x in the kernel's layout (0: nothing kept).
 std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
                                   const float* w, const float* b, float* y);
 /// An activation [N, C, H, W] in the layout a oneDNN kernel reads or writes: nChw{block}c, element
@@ -30,18 +31,22 @@ struct Blocked {
   std::size_t block = 1;
 };
 
-/// The forward, handing y [N, O, HO, WO] to `consume` in the layout the kernel wrote it in (no
-/// reorder to NCHW; NCHW when that layout is not nChw{8,16}c). y lives in the thread's buffer
-/// until the next forward: `consume` reads it, copies what it needs. Returns as the above.
+/// Takes images [first, first + count) of y (or g) in a kernel's layout: called once per chunk of
+/// the batch, from several threads at once (each chunk's from the thread that ran its kernel).
+using Consumer = std::function<void(Blocked y, std::size_t first, std::size_t count)>;
+
+/// The forward, handing y [N, O, HO, WO] to `consume` chunk by chunk in the layout the kernel
+/// wrote it in (no reorder to NCHW; NCHW when that layout is not nChw{8,16}c). A chunk's y lives
+/// in the thread's buffer until its next chunk: `consume` reads it, copies what it needs. Returns
+/// as the above.
 std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const float* x,
-                                     const float* w, const float* b,
-                                     const std::function<void(Blocked y)>& consume);
+                                     const float* w, const float* b, const Consumer& consume);
 
 /// Where the backward's g [N, O, HO, WO] comes from: slope's NCHW buffer `plain`, or else
-/// `write`, which fills a buffer in the layout the kernels read (every element).
+/// `write`, which fills a chunk's buffer in the layout the kernels read (every element).
 struct GradSource {
   const float* plain = nullptr;
-  std::function<void(Blocked g)> write;
+  Consumer write;
 };
 
 /// The gradients for g [N, O, HO, WO], written, not added: dx [N, C, H, W] (null: not wanted),

@@ -5,6 +5,8 @@
 // writes the convolution's g from those bytes in the layout its kernels read. The three nodes read
 // and wrote the example's first activations [64, 32, 28, 28] (6.4 MB) seven times, two of them
 // oneDNN's reorders to and from NCHW (docs/performance.md). Other calls take the three ops.
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -32,48 +34,39 @@ struct Pool {
   std::size_t oh = 0, ow = 0;  // the pooled extents (the convolution's are twice them)
 };
 
-// The pass over conv2d's output y [N, C / B, 2 OH, 2 OW, B]: the pooled result into out (NCHW)
-// and the bytes into codes [N, C / B, OH, OW, B]. Returns whether y held a NaN.
+// The pass over conv2d's output y [N, C / B, 2 OH, 2 OW, B] (a chunk of the batch): the pooled
+// result into out (NCHW) and the bytes into codes [N, C / B, OH, OW, B]. Returns whether y held a
+// NaN.
 template <std::size_t B>
 bool forward_pass(const Pool& p, const float* y, float* out, std::uint8_t* codes) {
-  const std::size_t blocks = p.c / B, w = 2 * p.ow;
-  const auto planes = static_cast<std::ptrdiff_t>(p.n * blocks);
-  std::int32_t nan_seen = 0;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) reduction(| : nan_seen)
-#endif
-  for (std::ptrdiff_t nb = 0; nb < planes; ++nb) {
-    const auto plane = static_cast<std::size_t>(nb);
-    std::vector<float> m(p.oh * p.ow * B);  // the block's pooled result [OH OW, B]
+  const std::size_t planes = p.n * p.c / B, w = 2 * p.ow;
+  bool nan_seen = false;
+  std::vector<float> m(p.oh * p.ow * B);  // a block's pooled result [OH OW, B]
+  for (std::size_t plane = 0; plane < planes; ++plane) {
     for (std::size_t i = 0; i < p.oh; ++i) {
       const float* r0 = y + ((plane * 2 * p.oh + 2 * i) * w) * B;
       const float* r1 = r0 + w * B;
       std::uint8_t* code = codes + ((plane * p.oh + i) * p.ow) * B;
       float* mi = m.data() + i * p.ow * B;
       if (detail::pool_row<B>(p.ow, r0, r1, mi, code)) {
-        nan_seen = 1;
+        nan_seen = true;
         detail::pool_row_with_nan<B>(p.ow, r0, r1, mi, code);
       }
     }
     // into NCHW: block (n, b) holds channels b B ... b B + B - 1 of image n, planes side by side
     detail::lanes_to_planes<B>(m.data(), p.oh * p.ow, out + plane * B * p.oh * p.ow);
   }
-  return nan_seen != 0;
+  return nan_seen;
 }
 
-// The convolution's g [N, C / B, 2 OH, 2 OW, B] from the pooled g (NCHW) and the bytes: every
-// element written. `nan_seen`: forward_pass's answer.
+// The convolution's g [N, C / B, 2 OH, 2 OW, B] (a chunk) from the pooled g (NCHW) and the bytes:
+// every element written. `nan_seen`: forward_pass's answer.
 template <std::size_t B>
 void backward_pass(const Pool& p, const float* g, const std::uint8_t* codes, bool nan_seen,
                    float* dy) {
-  const std::size_t blocks = p.c / B, w = 2 * p.ow;
-  const auto planes = static_cast<std::ptrdiff_t>(p.n * blocks);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-  for (std::ptrdiff_t nb = 0; nb < planes; ++nb) {
-    const auto plane = static_cast<std::size_t>(nb);
-    std::vector<float> gr(p.oh * p.ow * B);  // the block's pooled g [OH OW, B], from NCHW
+  const std::size_t planes = p.n * p.c / B, w = 2 * p.ow;
+  std::vector<float> gr(p.oh * p.ow * B);  // a block's pooled g [OH OW, B], from NCHW
+  for (std::size_t plane = 0; plane < planes; ++plane) {
     detail::planes_to_lanes<B>(g + plane * B * p.oh * p.ow, p.oh * p.ow, gr.data());
     for (std::size_t i = 0; i < p.oh; ++i) {
       float* d0 = dy + ((plane * 2 * p.oh + 2 * i) * w) * B;
@@ -124,14 +117,21 @@ Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Vari
   Array<float> out(Shape{p.n, p.c, p.oh, p.ow});
   std::shared_ptr<std::uint8_t[]> codes(new std::uint8_t[p.n * p.c * p.oh * p.ow]);
   const bool has_bias = b.defined();
-  bool nan_seen = false;
-  std::size_t codes_block = 1;  // the layout the bytes follow: the forward kernel's
+  std::atomic<bool> nan_seen{false};
+  // by image, the layout its bytes follow: the forward kernel's (a chunk's kernels are their own)
+  std::vector<std::uint8_t> codes_block(p.n, 1);
+  const std::size_t per_image = p.c * p.oh * p.ow;  // of the pooled result and of the bytes
   const std::uint64_t x_stamp = detail::dnnl_conv2d_forward_to(
       conv, o, x.value().data<float>(), w.value().data<float>(),
-      has_bias ? b.value().data<float>() : nullptr, [&](Blocked y) {
-        codes_block = y.block;
+      has_bias ? b.value().data<float>() : nullptr,
+      [&](Blocked y, std::size_t first, std::size_t count) {
+        std::fill_n(codes_block.begin() + static_cast<std::ptrdiff_t>(first), count,
+                    static_cast<std::uint8_t>(y.block));
         with_block(y.block, [&](auto block) {
-          nan_seen = forward_pass<decltype(block)::value>(p, y.data, out.data(), codes.get());
+          const Pool chunk{count, p.c, p.oh, p.ow};
+          if (forward_pass<decltype(block)::value>(chunk, y.data, out.data() + first * per_image,
+                                                   codes.get() + first * per_image))
+            nan_seen = true;
         });
       });
   Inputs inputs{x, w};
@@ -139,23 +139,34 @@ Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Vari
   return make_node(
       kOp, Tensor(std::move(out)), std::move(inputs),
       // why hand-written: the point of the op (one pass between the kernels, in their layout).
-      [conv, o, p, codes = std::move(codes), codes_block, nan_seen, has_bias, x_stamp](
-          const Tensor& g, Inputs& in) {
+      [conv, o, p, codes = std::move(codes), codes_block = std::move(codes_block),
+       nan_seen = nan_seen.load(), has_bias, x_stamp, per_image](const Tensor& g, Inputs& in) {
         detail::GradSource source;
-        source.write = [&](Blocked dy) {
+        source.write = [&](Blocked dy, std::size_t first, std::size_t count) {
           // NOTE: the gradient kernels may read another layout than the forward wrote (with
           // oneDNN's SSE4.1 kernels: nChw8c forward, NCHW backward): then g is written in the
           // bytes' layout and moved.
           std::vector<float> moved;
-          float* to = dy.data;
-          if (dy.block != codes_block) {
-            moved.resize(p.n * p.c * 4 * p.oh * p.ow);
-            to = moved.data();
+          const std::size_t dy_image = p.c * 4 * p.oh * p.ow;
+          for (std::size_t i = first, end = first + count; i < end;) {
+            const std::size_t block = codes_block[i];
+            std::size_t run = 1;  // images from i whose bytes follow one layout
+            while (i + run < end && codes_block[i + run] == block) ++run;
+            Blocked to{dy.data + (i - first) * dy_image, dy.block};
+            if (dy.block != block) {
+              moved.resize(run * dy_image);
+              to = Blocked{moved.data(), block};
+            }
+            with_block(block, [&](auto lanes) {
+              backward_pass<decltype(lanes)::value>(Pool{run, p.c, p.oh, p.ow},
+                                                    g.data<float>() + i * per_image,
+                                                    codes.get() + i * per_image, nan_seen, to.data);
+            });
+            if (dy.block != block)
+              relayout(run, p.c, 4 * p.oh * p.ow, to,
+                       Blocked{dy.data + (i - first) * dy_image, dy.block});
+            i += run;
           }
-          with_block(codes_block, [&](auto block) {
-            backward_pass<decltype(block)::value>(p, g.data<float>(), codes.get(), nan_seen, to);
-          });
-          if (to != dy.data) relayout(p.n, p.c, 4 * p.oh * p.ow, Blocked{to, codes_block}, dy);
         };
         detail::dnnl_conv2d_gradients(conv, o, x_stamp, source, in, has_bias);
       },

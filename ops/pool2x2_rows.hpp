@@ -59,8 +59,8 @@ inline void unpool_row16(std::size_t ow, const float* gr, const std::uint8_t* co
                          float* d1) {
   for (std::size_t j = 0; j < ow; ++j) {
     const __m512 g = _mm512_loadu_ps(gr + 16 * j);
-    const __m512i cd = _mm512_cvtepu8_epi32(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + 16 * j)));
+    const __m512i cd =
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(code + 16 * j)));
     const auto at = [&](std::uint32_t k) {
       return _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(cd, _mm512_set1_epi32(kPoolGets + k)), g);
     };

@@ -7,6 +7,14 @@
 
 #include "support/checks.hpp"
 
+// BLAS's thread setting, which conv2d's oneDNN kernels follow: weak, for a BLAS without it.
+extern "C" {
+#pragma weak openblas_set_num_threads
+#pragma weak openblas_get_num_threads
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads();
+}
+
 using namespace slope;
 using test::close;
 using test::mentions;
@@ -18,6 +26,22 @@ const std::vector<double> k1to9{1, 2, 3, 4, 5, 6, 7, 8, 9};
 const std::vector<double> kPlane{1, 5, 2, 0, 3, 4, 8, -1};
 
 void backward_ones(Variable y) { y.backward(Tensor::full(y.shape(), 1.0, y.dtype())); }
+
+// Sets BLAS's threads (when it can) for a scope.
+struct Threads {
+  int was = 1;
+  explicit Threads(int n) {
+    if (!openblas_set_num_threads || !openblas_get_num_threads) return;
+    was = openblas_get_num_threads();
+    openblas_set_num_threads(n);
+  }
+  void set(int n) const {
+    if (openblas_set_num_threads) openblas_set_num_threads(n);
+  }
+  ~Threads() { set(was); }
+  Threads(const Threads&) = delete;
+  Threads& operator=(const Threads&) = delete;
+};
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(conv2d_values)
@@ -120,6 +144,48 @@ BOOST_AUTO_TEST_CASE(float32_kernels_match_float64_im2col) {
     BOOST_TEST_REQUIRE(r32.grads.size() == r64.grads.size());
     for (std::size_t i = 0; i < r32.grads.size(); ++i)
       BOOST_TEST(close(r32.grads[i], r64.grads[i].to_vector(), 1e-4));
+  }
+}
+
+// Batches large enough that oneDNN's kernels run them in chunks of images (ops/conv2d_dnnl.cpp: a
+// chunk's y at most 1 MB): y [23, 32, 28, 28] in chunks of 8, 8, 7 on one thread, of 6, 6, 6, 5 on
+// two; the last one shorter. 16 and 32 input channels are reordered into the kernels' layout,
+// whose copy the weight gradient reads again: on one thread, two, a forward on one and its
+// backward on two, and one on three and four, whose chunks differ where one thread runs a chunk
+// of the same size in both (25 images: 9, 9, 7 and 7, 7, 7, 4; the third thread's third chunk
+// holds images 18-24 in the forward, 14-20 in the backward: it must not read that copy).
+BOOST_AUTO_TEST_CASE(float32_chunks_match_float64_on_any_threads) {
+  struct Case {
+    Shape x, w;
+    bool x_grad;
+  };
+  for (const Case& k :
+       {Case{{23, 1, 28, 28}, {32, 1, 3, 3}, false}, Case{{25, 16, 28, 28}, {32, 16, 3, 3}, true},
+        Case{{23, 32, 14, 14}, {64, 32, 3, 3}, true}}) {
+    const Tensor x = randn(k.x, 41), w = randn(k.w, 42), b = randn({k.w[0]}, 43);
+    const Tensor g = randn({k.x[0], k.w[0], k.x[2], k.x[3]}, 44);
+    auto run = [&](Dtype t, const Threads& threads, int forward, int backward) {
+      threads.set(forward);
+      Variable xv(x.to(t), k.x_grad), wv(w.to(t), true), bv(b.to(t), true);
+      Variable y = conv2d(xv, wv, bv, 1, 1);
+      threads.set(backward);
+      y.backward(g.to(t));
+      std::vector<Tensor> r{y.value(), wv.grad(), bv.grad()};
+      if (k.x_grad) r.push_back(xv.grad());
+      return r;
+    };
+    const Threads threads(1);
+    const std::vector<Tensor> want = run(Dtype::float64, threads, 1, 1);
+    for (const auto& [forward, backward] :
+         {std::pair{1, 1}, std::pair{2, 2}, std::pair{1, 2}, std::pair{3, 4}}) {
+      const std::vector<Tensor> got = run(Dtype::float32, threads, forward, backward);
+      // dw and db sum N HO WO products: float32's rounding grows with them
+      const double sums = 1e-7 * static_cast<double>(k.x[0] * k.x[2] * k.x[3]);
+      for (std::size_t i = 0; i < want.size(); ++i)
+        BOOST_TEST(close(got[i], want[i].to_vector(), i == 1 || i == 2 ? sums : 1e-4),
+                   "x " << shape_str(k.x) << ", threads " << forward << " and " << backward
+                        << ", result " << i);
+    }
   }
 }
 
@@ -342,7 +408,10 @@ BOOST_AUTO_TEST_CASE(fused_float32_matches_the_three_ops_bit_for_bit) {
                         Case{{2, 1, 12, 12}, {32, 1, 3, 3}, 1, 1, false, true},
                         Case{{3, 8, 6, 10}, {8, 8, 3, 3}, 1, 1, true, true},
                         Case{{2, 4, 8, 8}, {5, 4, 3, 3}, 1, 1, true, false},
-                        Case{{2, 16, 12, 12}, {16, 16, 3, 3}, 2, 1, true, true}}) {
+                        Case{{2, 16, 12, 12}, {16, 16, 3, 3}, 2, 1, true, true},
+                        // several chunks of images (float32_chunks_match_float64_...)
+                        Case{{23, 1, 28, 28}, {32, 1, 3, 3}, 1, 1, false, true},
+                        Case{{21, 16, 14, 14}, {64, 16, 3, 3}, 1, 1, true, true}}) {
     Tensor x = randn(k.x, 31, Dtype::float32);
     const std::size_t image = k.x[1] * k.x[2] * k.x[3], row = k.x[3];
     x.set_flat(2 * row + 3, std::numeric_limits<double>::quiet_NaN());
@@ -370,10 +439,16 @@ BOOST_AUTO_TEST_CASE(fused_float32_matches_the_three_ops_bit_for_bit) {
       }
       return r;
     };
-    const Result f = run(true), t = run(false);
-    same(f.y, t.y);
-    BOOST_TEST_REQUIRE(f.grads.size() == t.grads.size());
-    for (std::size_t i = 0; i < f.grads.size(); ++i) same(f.grads[i], t.grads[i]);
+    const Threads threads(1);
+    Result f;
+    for (int n : {2, 1}) {  // the chunks follow the threads, the same for both
+      threads.set(n);
+      f = run(true);
+      const Result t = run(false);
+      same(f.y, t.y);
+      BOOST_TEST_REQUIRE(f.grads.size() == t.grads.size());
+      for (std::size_t i = 0; i < f.grads.size(); ++i) same(f.grads[i], t.grads[i]);
+    }
     std::size_t nan = 0, zero = 0;  // the cases reach what they are meant to
     for (std::size_t i = 0; i < f.y.size(); ++i) {
       nan += std::isnan(f.y.flat(i));
