@@ -2,8 +2,8 @@
 // The floor of the convolution rows: the kernels slope issues for them, alone, on buffers made once
 // and already in the layouts the kernels want (no im2col, no reorders, no elementwise work, no
 // graph). In float32 slope's conv2d runs oneDNN's convolutions when built with oneDNN
-// (ops/conv2d_dnnl.cpp), else im2col and one BLAS product per image (ops/conv2d.cpp); the floor
-// issues the same kernels, and the linear layers' BLAS products.
+// (ops/conv2d_dnnl.cpp: a chunk of images per thread), else im2col and one BLAS product per image
+// (ops/conv2d.cpp); the floor issues the same kernels, and the linear layers' BLAS products.
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -15,8 +15,11 @@
 #include "conv_rows.hpp"
 
 #if BENCH_HAVE_DNNL
+#include <map>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include <slope/ops/conv2d_dnnl.hpp>
 #endif
 
 namespace bench {
@@ -56,22 +59,33 @@ Runner floor_of(std::vector<Kernel> kernels) {
 }
 
 #if BENCH_HAVE_DNNL
-// A conv2d layer's oneDNN kernels as ops/conv2d_dnnl.cpp creates them (direct, forward_training,
-// the layouts oneDNN picks, user scratchpads): the forward, the weight and bias gradients and (for
-// a hidden layer) the data gradient, each on memories of its own, filled once.
-Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::size_t size,
-                    std::size_t kernel, std::size_t pad, bool input_grad) {
+// A conv2d layer's oneDNN kernels for a batch, as ops/conv2d_dnnl.cpp creates them (direct,
+// forward_training, the layouts oneDNN picks, user scratchpads): the forward, the weight and bias
+// gradients and (for a hidden layer) the data gradient, each on memories of its own, filled once.
+struct Layer {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::convolution_forward forward;
+  dnnl::convolution_backward_weights weights;
+  dnnl::convolution_backward_data data;
+  std::unordered_map<int, dnnl::memory> forward_args, weights_args, data_args;
+  bool input_grad = false;
+
+  void run() {
+    forward.execute(stream, forward_args);
+    weights.execute(stream, weights_args);
+    if (input_grad) data.execute(stream, data_args);
+    stream.wait();
+  }
+};
+
+std::unique_ptr<Layer> make_layer(std::size_t batch, std::size_t in, std::size_t out,
+                                  std::size_t size, std::size_t kernel, std::size_t pad,
+                                  bool input_grad) {
   using dnnl::memory;
   using tag = memory::format_tag;
-  struct Layer {
-    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-    dnnl::stream stream{engine};
-    dnnl::convolution_forward forward;
-    dnnl::convolution_backward_weights weights;
-    dnnl::convolution_backward_data data;
-    std::unordered_map<int, memory> forward_args, weights_args, data_args;
-  };
-  auto l = std::make_shared<Layer>();
+  auto l = std::make_unique<Layer>();
+  l->input_grad = input_grad;
   const auto d = [](std::size_t v) { return static_cast<memory::dim>(v); };
   const auto f32 = memory::data_type::f32;
   const std::size_t o = size + 2 * pad - kernel + 1;
@@ -115,11 +129,37 @@ Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::siz
                     {DNNL_ARG_DIFF_SRC, filled(dpd.diff_src_desc())},
                     {DNNL_ARG_SCRATCHPAD, filled(dpd.scratchpad_desc())}};
   }
-  return [l, input_grad] {
-    l->forward.execute(l->stream, l->forward_args);
-    l->weights.execute(l->stream, l->weights_args);
-    if (input_grad) l->data.execute(l->stream, l->data_args);
-    l->stream.wait();
+  return l;
+}
+
+// The layer's kernels as ops/conv2d_dnnl.cpp issues them: the batch in chunks of images (its
+// rule, slope::detail::dnnl_conv2d_chunk), each chunk's kernels on one thread, made for one
+// thread, over that thread's memories (made at the first step), or the whole batch on OpenMP's
+// threads when it is one chunk.
+Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::size_t size,
+                    std::size_t kernel, std::size_t pad, bool input_grad) {
+  using Layers = std::map<std::size_t, std::unique_ptr<Layer>>;  // by images
+  auto per_thread = std::make_shared<std::vector<Layers>>();
+  return [=] {
+    const auto layer = [&](Layers& layers, std::size_t n) -> Layer& {
+      std::unique_ptr<Layer>& l = layers[n];
+      if (!l) l = make_layer(n, in, out, size, kernel, pad, input_grad);
+      return *l;
+    };
+    const int threads = omp_get_max_threads();
+    const std::size_t o = size + 2 * pad - kernel + 1;
+    const std::size_t chunk = slope::detail::dnnl_conv2d_chunk(batch, out * o * o * 4, threads);
+    const auto count = static_cast<std::ptrdiff_t>((batch + chunk - 1) / chunk);
+    per_thread->resize(static_cast<std::size_t>(threads));
+    if (count == 1) return layer((*per_thread)[0], batch).run();
+#pragma omp parallel num_threads(threads)
+    {
+      omp_set_num_threads(1);
+      Layers& mine = (*per_thread)[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t k = 0; k < count; ++k)
+        layer(mine, std::min(chunk, batch - static_cast<std::size_t>(k) * chunk)).run();
+    }
   };
 }
 #else
@@ -150,7 +190,7 @@ void add_linear(std::vector<Kernel>& ks, std::size_t batch, std::size_t in, std:
 
 std::string floor_conv_kernels() {
 #if BENCH_HAVE_DNNL
-  return "oneDNN's convolutions, BLAS products";
+  return "oneDNN's convolutions in slope's chunks, BLAS products";
 #else
   return "im2col's BLAS products";
 #endif

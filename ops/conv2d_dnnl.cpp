@@ -264,25 +264,13 @@ std::size_t block_of(const memory::desc& d, const Window2d& win, std::size_t o) 
   return 0;
 }
 
-// NOTE: the batch goes through the kernels a chunk of images at a time, each chunk on one thread
-// from its kernel through the caller's pass over the result, so that the result (at most
-// kChunkBytes) is still in that core's L2 cache when the pass reads it. Over the whole batch the
-// example's first activations (6.4 MB) went out to L3 and back, and the passes took twice as long;
-// split between oneDNN's threads, every kernel ended at a barrier.
-constexpr std::size_t kChunkBytes = std::size_t(1) << 20;
-
-// A call's chunks: `count` of `size` images (the last may have fewer), a multiple of the threads
-// when there are enough images.
+// A call's chunks: `count` of `size` images (the last may have fewer).
 struct Chunks {
   std::size_t size = 0, count = 0;
 };
 
 Chunks chunks_of(const Window2d& win, std::size_t o, int threads) {
-  const std::size_t image = std::max<std::size_t>(1, o * win.oh * win.ow * sizeof(float));
-  const std::size_t most = std::max<std::size_t>(1, kChunkBytes / image);
-  const auto t = static_cast<std::size_t>(threads);
-  const std::size_t count = std::min(win.n, ((win.n + most - 1) / most + t - 1) / t * t);
-  const std::size_t size = (win.n + count - 1) / count;
+  const std::size_t size = dnnl_conv2d_chunk(win.n, o * win.oh * win.ow * sizeof(float), threads);
   return {size, (win.n + size - 1) / size};
 }
 
@@ -328,8 +316,8 @@ void for_chunks(const Window2d& win, const Chunks& ch, int threads, F&& f) {
 }
 
 // Runs a chunk's forward kernel into `y` (a memory in the kernel's layout) and, with
-// `write_back`, the reorder to slope's NCHW buffer. x in the kernel's layout is kept at the
-// chunk's place in the thread's kX buffer, for the backward: `stamp` names the call.
+// `write_back`, the reorder to slope's NCHW buffer. x in the kernel's layout stays in the thread's
+// copy for the chunk, for the backward: `stamp` names the call.
 void run_forward(Plan& p, const Chunk& ch, const Chunks& chunks, const float* x, const float* w,
                  const float* b, const memory& y, bool write_back, std::uint64_t stamp) {
   Context& c = context();
@@ -447,6 +435,21 @@ struct Sums {
   bool started = false;
 };
 }  // namespace
+
+// NOTE: the batch goes through the kernels a chunk of images at a time, each chunk on one thread
+// from its kernel through the caller's pass over the result, so that the result (at most
+// kChunkBytes) is still in that core's L2 cache when the pass reads it. Over the whole batch the
+// example's first activations (6.4 MB) went out to L3 and back, and the passes took twice as long;
+// split between oneDNN's threads, every kernel ended at a barrier.
+constexpr std::size_t kChunkBytes = std::size_t(1) << 20;
+
+std::size_t dnnl_conv2d_chunk(std::size_t n, std::size_t image_bytes, int threads) {
+  const std::size_t most =
+      std::max<std::size_t>(1, kChunkBytes / std::max<std::size_t>(1, image_bytes));
+  const auto t = static_cast<std::size_t>(std::max(1, threads));
+  const std::size_t count = std::min(n, ((n + most - 1) / most + t - 1) / t * t);
+  return count == 0 ? 1 : (n + count - 1) / count;
+}
 
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
   return win.n > 0 && win.c > 0 && o > 0 && win.oh > 0 && win.ow > 0 &&

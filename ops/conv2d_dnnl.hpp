@@ -19,6 +19,11 @@ namespace slope::detail {
 /// takes no negative end padding).
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o);
 
+/// The images per chunk for a batch of n whose outputs take `image_bytes` each, on `threads`: the
+/// chunk's output at most 1 MB (a core's L2 cache holds it), the chunks a multiple of the threads
+/// where there are enough images. The last chunk may have fewer.
+std::size_t dnnl_conv2d_chunk(std::size_t n, std::size_t image_bytes, int threads);
+
 /// y [N, O, HO, WO] = conv2d(x, w) + b; b may be null. Returns a stamp for the backward: until the
 /// next forward, it reuses this call's copy of x in the kernel's layout (0: nothing kept).
 std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
