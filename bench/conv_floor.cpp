@@ -133,7 +133,7 @@ std::unique_ptr<Layer> make_layer(std::size_t batch, std::size_t in, std::size_t
 }
 
 // The layer's kernels as ops/conv2d_dnnl.cpp issues them: the batch in chunks of images (its
-// rule, slope::detail::dnnl_conv2d_chunk), each chunk's kernels on one thread, made for one
+// rule, slope::detail::dnnl_conv2d_chunks), each chunk's kernels on one thread, made for one
 // thread, over that thread's memories (made at the first step), or the whole batch on OpenMP's
 // threads when it is one chunk.
 Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::size_t size,
@@ -148,8 +148,9 @@ Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::siz
     };
     const int threads = omp_get_max_threads();
     const std::size_t o = size + 2 * pad - kernel + 1;
-    const std::size_t chunk = slope::detail::dnnl_conv2d_chunk(batch, out * o * o * 4, threads);
-    const auto count = static_cast<std::ptrdiff_t>((batch + chunk - 1) / chunk);
+    const slope::detail::ConvChunks chunks =
+        slope::detail::dnnl_conv2d_chunks(batch, out * o * o * 4, threads);
+    const auto count = static_cast<std::ptrdiff_t>(chunks.count);
     per_thread->resize(static_cast<std::size_t>(threads));
     if (count == 1) return layer((*per_thread)[0], batch).run();
 #pragma omp parallel num_threads(threads)
@@ -158,7 +159,7 @@ Kernel conv_kernels(std::size_t batch, std::size_t in, std::size_t out, std::siz
       Layers& mine = (*per_thread)[static_cast<std::size_t>(omp_get_thread_num())];
 #pragma omp for schedule(static)
       for (std::ptrdiff_t k = 0; k < count; ++k)
-        layer(mine, std::min(chunk, batch - static_cast<std::size_t>(k) * chunk)).run();
+        layer(mine, chunks.size(static_cast<std::size_t>(k))).run();
     }
   };
 }

@@ -189,7 +189,7 @@ struct Context {
   // Which forward call left its x in the kernel's layout here, chunk by chunk (a stamp unique
   // across threads): the weight gradient reads them again rather than reordering x a second time.
   std::uint64_t x_stamp = 0;
-  std::size_t x_chunk = 0;  // the images per chunk
+  std::size_t x_chunks = 0;  // into how many chunks
   struct KeptX {
     Block block;
     memory::desc desc;
@@ -264,14 +264,10 @@ std::size_t block_of(const memory::desc& d, const Window2d& win, std::size_t o) 
   return 0;
 }
 
-// A call's chunks: `count` of `size` images (the last may have fewer).
-struct Chunks {
-  std::size_t size = 0, count = 0;
-};
+using Chunks = ConvChunks;
 
 Chunks chunks_of(const Window2d& win, std::size_t o, int threads) {
-  const std::size_t size = dnnl_conv2d_chunk(win.n, o * win.oh * win.ow * sizeof(float), threads);
-  return {size, (win.n + size - 1) / size};
+  return dnnl_conv2d_chunks(win.n, o * win.oh * win.ow * sizeof(float), threads);
 }
 
 // One chunk of a call: images [first, first + win.n) as a window of their own.
@@ -287,8 +283,8 @@ struct Chunk {
 template <class F>
 void for_chunks(const Window2d& win, const Chunks& ch, int threads, F&& f) {
   const auto at = [&](std::size_t k) {
-    Chunk c{win, k, k * ch.size};
-    c.win.n = std::min(ch.size, win.n - c.first);
+    Chunk c{win, k, ch.first(k)};
+    c.win.n = ch.size(k);
     return c;
   };
   if (ch.count == 1) {
@@ -324,7 +320,7 @@ void run_forward(Plan& p, const Chunk& ch, const Chunks& chunks, const float* x,
   dnnl::stream& s = c.stream;
   if (c.x_stamp != stamp) {
     c.x_stamp = stamp;
-    c.x_chunk = chunks.size;
+    c.x_chunks = chunks.count;
     c.kept_x.resize(std::max(c.kept_x.size(), chunks.count));
     for (Context::KeptX& k : c.kept_x) k.kept = false;
   }
@@ -443,12 +439,12 @@ struct Sums {
 // split between oneDNN's threads, every kernel ended at a barrier.
 constexpr std::size_t kChunkBytes = std::size_t(1) << 20;
 
-std::size_t dnnl_conv2d_chunk(std::size_t n, std::size_t image_bytes, int threads) {
+ConvChunks dnnl_conv2d_chunks(std::size_t n, std::size_t image_bytes, int threads) {
   const std::size_t most =
       std::max<std::size_t>(1, kChunkBytes / std::max<std::size_t>(1, image_bytes));
   const auto t = static_cast<std::size_t>(std::max(1, threads));
   const std::size_t count = std::min(n, ((n + most - 1) / most + t - 1) / t * t);
-  return count == 0 ? 1 : (n + count - 1) / count;
+  return {n, std::max<std::size_t>(1, count)};
 }
 
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
@@ -524,7 +520,7 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
       float* db_to = !bias ? nullptr : sum.started ? scratch<float, 6>(o) : sum.db;
       // the chunk's x as the forward kept it (the same chunks: the same window and threads)
       memory src = p.x.inner;
-      const bool x_kept = x_stamp != 0 && c.x_stamp == x_stamp && c.x_chunk == chunks.size &&
+      const bool x_kept = x_stamp != 0 && c.x_stamp == x_stamp && c.x_chunks == chunks.count &&
                           ch.index < c.kept_x.size() && c.kept_x[ch.index].kept &&
                           c.kept_x[ch.index].desc == p.bw_x.inner.get_desc();
       if (x_kept) src.set_data_handle(c.kept_x[ch.index].block.data.get());

@@ -19,10 +19,18 @@ namespace slope::detail {
 /// takes no negative end padding).
 bool dnnl_conv2d_takes(const Window2d& win, std::size_t o);
 
-/// The images per chunk for a batch of n whose outputs take `image_bytes` each, on `threads`: the
-/// chunk's output at most 1 MB (a core's L2 cache holds it), the chunks a multiple of the threads
-/// where there are enough images. The last chunk may have fewer.
-std::size_t dnnl_conv2d_chunk(std::size_t n, std::size_t image_bytes, int threads);
+/// A batch of n images in `count` chunks for the kernels: n / count images each, the first
+/// n % count one more.
+struct ConvChunks {
+  std::size_t n = 0, count = 1;
+  std::size_t first(std::size_t k) const { return k * (n / count) + std::min(k, n % count); }
+  std::size_t size(std::size_t k) const { return n / count + (k < n % count ? 1 : 0); }
+};
+
+/// The chunks of a batch of n whose outputs take `image_bytes` each, on `threads`: a chunk's output
+/// at most 1 MB (a core's L2 cache holds it), the count a multiple of the threads where there are
+/// enough images (balanced: a thread's images differ from another's by at most its chunk count).
+ConvChunks dnnl_conv2d_chunks(std::size_t n, std::size_t image_bytes, int threads);
 
 /// y [N, O, HO, WO] = conv2d(x, w) + b; b may be null. Returns a stamp for the backward: until the
 /// next forward, it reuses this call's copy of x in the kernel's layout (0: nothing kept).
