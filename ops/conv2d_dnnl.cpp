@@ -67,6 +67,8 @@ enum Role {
   kPlainG,  // y and g in NCHW for the callers that take another layout but not this one
   kDwSum,
   kDbSum,  // a thread's sums of dw and db over its chunks
+  kDwPart,
+  kDbPart,  // a chunk's dw and db, added to those sums
   kRoles
 };
 
@@ -507,40 +509,43 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
                                   {DNNL_ARG_SCRATCHPAD, bind_scratch(p.data_scratch, c.buffers)}});
       p.bd_dx.write_back(s);
     }
-    if (dw) {
-      Sums& sum = sums[static_cast<std::size_t>(thread)];
-      if (!sum.started) {
-        sum.dw = thread == 0 ? dw : static_cast<float*>(c.buffers.get(kDwSum, w_size * 4));
-        sum.db = !bias         ? nullptr
-                 : thread == 0 ? db
-                               : static_cast<float*>(c.buffers.get(kDbSum, o * 4));
+    Sums* sum = dw ? &sums[static_cast<std::size_t>(thread)] : nullptr;
+    float *dw_to = nullptr, *db_to = nullptr;
+    if (sum) {
+      Buffers& buf = c.buffers;
+      if (!sum->started) {
+        sum->dw = thread == 0 ? dw : static_cast<float*>(buf.get(kDwSum, w_size * sizeof(float)));
+        sum->db = !bias         ? nullptr
+                  : thread == 0 ? db
+                                : static_cast<float*>(buf.get(kDbSum, o * sizeof(float)));
       }
-      // a part to add: in the scratch buffers (slot 3 and 4 are the caller's)
-      float* dw_to = sum.started ? scratch<float, 5>(w_size) : sum.dw;
-      float* db_to = !bias ? nullptr : sum.started ? scratch<float, 6>(o) : sum.db;
+      dw_to =
+          sum->started ? static_cast<float*>(buf.get(kDwPart, w_size * sizeof(float))) : sum->dw;
+      db_to = !bias          ? nullptr
+              : sum->started ? static_cast<float*>(buf.get(kDbPart, o * sizeof(float)))
+                             : sum->db;
       // the chunk's x as the forward kept it (the same chunks: the same window and threads)
       memory src = p.x.inner;
       const bool x_kept = x_stamp != 0 && c.x_stamp == x_stamp && c.x_chunks == chunks.count &&
-                          ch.index < c.kept_x.size() && c.kept_x[ch.index].kept &&
+                          c.kept_x[ch.index].kept &&
                           c.kept_x[ch.index].desc == p.bw_x.inner.get_desc();
       if (x_kept) src.set_data_handle(c.kept_x[ch.index].block.data.get());
       std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC, x_kept ? src : p.bw_x.in(x + x_offset, c.buffers, s)},
+          {DNNL_ARG_SRC, x_kept ? src : p.bw_x.in(x + x_offset, buf, s)},
           {DNNL_ARG_DIFF_DST, gm.weights},
-          {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw_to, c.buffers)},
-          {DNNL_ARG_SCRATCHPAD, bind_scratch(p.weights_scratch, c.buffers)}};
-      if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db_to, c.buffers);
+          {DNNL_ARG_DIFF_WEIGHTS, p.bw_dw.out(dw_to, buf)},
+          {DNNL_ARG_SCRATCHPAD, bind_scratch(p.weights_scratch, buf)}};
+      if (bias) args[DNNL_ARG_DIFF_BIAS] = p.bw_db.out(db_to, buf);
       p.backward_weights.execute(s, args);
       p.bw_dw.write_back(s);
       if (bias) p.bw_db.write_back(s);
-      s.wait();
-      if (sum.started) {
-        add_to(sum.dw, dw_to, w_size);
-        if (bias) add_to(sum.db, db_to, o);
-      }
-      sum.started = true;
     }
     s.wait();
+    if (sum && sum->started) {
+      add_to(sum->dw, dw_to, w_size);
+      if (bias) add_to(sum->db, db_to, o);
+    }
+    if (sum) sum->started = true;
   });
   // the threads' sums, in thread order
   for (std::size_t t = 1; t < sums.size(); ++t) {
