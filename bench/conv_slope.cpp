@@ -84,13 +84,15 @@ Runner slope_cnn_step(const CnnWork& w, bool fused) {
     const std::size_t k = st->next++ % st->x.size();
     const auto& p = st->params;
     using namespace slope;
-    // conv -> relu -> pool: one node (what nn::Sequential runs for the example), or three.
-    const auto block = [fused](const Variable& in, const Variable& weight, const Variable& bias) {
-      return fused ? conv2d_relu_max_pool2d(in, weight, bias, 1, 1, 2)
-                   : max_pool2d(relu(conv2d(in, weight, bias, 1, 1)), 2);
-    };
-    Variable h = block(st->x[k], p[0], p[1]);  // [N, 32, 14, 14]
-    h = block(h, p[2], p[3]);                  // [N, 64, 7, 7]
+    // conv -> relu -> pool twice: one node (what nn::Sequential runs for the example), or three
+    // ops each.
+    Variable h = st->x[k];
+    if (fused) {
+      h = conv2d_relu_max_pool2d(h, {{p[0], p[1], 1, 1, 2}, {p[2], p[3], 1, 1, 2}});
+    } else {
+      h = max_pool2d(relu(conv2d(h, p[0], p[1], 1, 1)), 2);  // [N, 32, 14, 14]
+      h = max_pool2d(relu(conv2d(h, p[2], p[3], 1, 1)), 2);  // [N, 64, 7, 7]
+    }
     h = relu(linear(reshape(h, Shape{h.shape()[0], 64 * 7 * 7}), p[4], p[5]));
     Variable loss = softmax_cross_entropy(linear(h, p[6], p[7]), st->y[k]);
     loss.backward();

@@ -11,9 +11,13 @@ namespace slope {
 
 void check_same_dtype(const char* op, const char* name_a, const Tensor& a, const char* name_b,
                       const Tensor& b) {
-  if (a.dtype() != b.dtype())
+  check_same_dtype(op, name_a, a.dtype(), name_b, b.dtype());
+}
+
+void check_same_dtype(const char* op, const char* name_a, Dtype a, const char* name_b, Dtype b) {
+  if (a != b)
     throw TypeError(fmt::format("{}: element types differ ({} {}, {} {})", op, name_a,
-                                dtype_name(a.dtype()), name_b, dtype_name(b.dtype())));
+                                dtype_name(a), name_b, dtype_name(b)));
 }
 
 void check_same_shape(const char* op, const char* name_a, const Shape& a, const char* name_b,

@@ -38,6 +38,7 @@ struct GraphError : std::logic_error {
 /// Throws TypeError "<op>: element types differ (a float32, b float64)".
 void check_same_dtype(const char* op, const char* name_a, const Tensor& a, const char* name_b,
                       const Tensor& b);
+void check_same_dtype(const char* op, const char* name_a, Dtype a, const char* name_b, Dtype b);
 /// Throws ShapeError "<op>: shapes differ (a shape (2, 3), b shape (3, 2))".
 void check_same_shape(const char* op, const char* name_a, const Shape& a, const char* name_b,
                       const Shape& b);

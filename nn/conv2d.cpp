@@ -46,11 +46,6 @@ Variable Conv2d::forward(const Variable& x) {
   return conv2d(x, weight_, bias_, stride_, padding_);
 }
 
-Variable Conv2d::forward_relu_max_pool2d(const Variable& x, Size2 pool) {
-  check_input(x);
-  return conv2d_relu_max_pool2d(x, weight_, bias_, stride_, padding_, pool);
-}
-
 std::string Conv2d::describe() const {
   return fmt::format("Conv2d({}, {}, kernel ({}, {}), stride ({}, {}), padding ({}, {}){})", in_,
                      out_, kernel_.h, kernel_.w, stride_.h, stride_.w, padding_.h, padding_.w,

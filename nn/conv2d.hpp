@@ -35,17 +35,22 @@ class Conv2d : public Module {
                Conv2dOptions{stride, padding, bias, std::nullopt, Dtype::float32}) {}
   /// Throws ShapeError naming the layer when x is not [N, in, H, W] (and conv2d's errors).
   Variable forward(const Variable& x) override;
-  /// forward, ReLU and MaxPool2d(pool) (windows that tile) as one op, conv2d_relu_max_pool2d
-  /// (ops/conv.hpp): the same values and gradients, faster. Sequential calls it for the three.
-  Variable forward_relu_max_pool2d(const Variable& x, Size2 pool);
+  /// This layer, ReLU and MaxPool2d(pool) (windows that tile) as a block of
+  /// conv2d_relu_max_pool2d (ops/conv.hpp): the same values and gradients, faster. Sequential runs
+  /// consecutive blocks as one.
+  ConvReluPool relu_max_pool2d_block(Size2 pool) const {
+    return {weight_, bias_, stride_, padding_, pool};
+  }
+  /// Throws ShapeError naming the layer unless x is [N, in, H, W].
+  void check_input(const Variable& x) const;
+  std::size_t in_channels() const { return in_; }
+  std::size_t out_channels() const { return out_; }
   /// "Conv2d(1, 32, kernel (5, 5), stride (1, 1), padding (2, 2))".
   std::string describe() const override;
   const Variable& weight() const { return weight_; }
   const Variable& bias() const { return bias_; }  ///< null without a bias
 
  private:
-  /// Throws ShapeError naming the layer unless x is [N, in, H, W].
-  void check_input(const Variable& x) const;
   std::size_t in_, out_;
   Size2 kernel_, stride_, padding_;
   Variable weight_, bias_;

@@ -44,10 +44,25 @@ Variable Sequential::forward(const Variable& x) {
   Variable y = x;
   const Children& c = children();
   for (std::size_t i = 0; i < c.size(); ++i) {
-    // NOTE: as one op, which computes the same values and gradients as the three, faster.
-    if (const MaxPool2d* pool = conv_relu_pool(c, i)) {
-      y = static_cast<Conv2d&>(*c[i].second).forward_relu_max_pool2d(y, pool->window().kernel);
-      i += 2;
+    // NOTE: consecutive Conv2d, ReLU, MaxPool2d blocks as one op, which computes the same values
+    // and gradients as the layers, faster. A block whose channels do not follow on from the last
+    // one's starts a run of its own, so that its layer's check names it.
+    std::vector<ConvReluPool> run;
+    const Conv2d* last = nullptr;
+    std::size_t next = i;
+    while (const MaxPool2d* pool = conv_relu_pool(c, next)) {
+      const auto& conv = static_cast<const Conv2d&>(*c[next].second);
+      if (!last)
+        conv.check_input(y);
+      else if (conv.in_channels() != last->out_channels())
+        break;
+      run.push_back(conv.relu_max_pool2d_block(pool->window().kernel));
+      last = &conv;
+      next += 3;
+    }
+    if (!run.empty()) {
+      y = conv2d_relu_max_pool2d(y, run);
+      i = next - 1;
       continue;
     }
     y = c[i].second->forward(y);

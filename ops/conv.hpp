@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "../graph/variable.hpp"
 
@@ -47,6 +48,20 @@ Variable max_pool2d(const Variable& x, Size2 kernel);
 /// the three ops. Throws as conv2d and max_pool2d, the messages naming conv2d_relu_max_pool2d.
 Variable conv2d_relu_max_pool2d(const Variable& x, const Variable& w, const Variable& b,
                                 Size2 stride, Size2 padding, Size2 pool);
+
+/// One conv2d -> relu -> max_pool2d block of a run: its weights, bias (null: none), the
+/// convolution's stride and padding, and the pool's windows.
+struct ConvReluPool {
+  Variable w, b;
+  Size2 stride = 1, padding = 0, pool = 2;
+};
+/// The blocks in turn, each on the last one's output: conv2d_relu_max_pool2d of each, the same
+/// values and gradients, as one node when every block would be one (nn::Sequential calls it for
+/// consecutive Conv2d, ReLU, MaxPool2d): between the blocks the activations and their gradients
+/// stay in the kernels' blocked layout, never moved to NCHW and back (docs/performance.md). Else
+/// the blocks one by one. Throws as conv2d_relu_max_pool2d, messages naming the block ("block 2 of
+/// 2") in a run of several.
+Variable conv2d_relu_max_pool2d(const Variable& x, const std::vector<ConvReluPool>& blocks);
 
 /// The mean of each window, padding counted as zeros (PyTorch's count_include_pad): x
 /// [N, C, H, W] -> [N, C, HO, WO]. dy/dx = g / (KH KW) spread over each window.

@@ -111,23 +111,22 @@ double lane_sum(const T* p, std::size_t n) {
 }  // namespace
 
 namespace detail {
-std::string conv2d_context(const Variable& x, const Variable& w, const Variable& b, Size2 stride,
+std::string conv2d_context(const Shape& x, const Variable& w, const Variable& b, Size2 stride,
                            Size2 padding) {
-  return fmt::format("x shape {}, w shape {}, b shape {}, stride {}, padding {}",
-                     shape_str(x.shape()), shape_str(w.shape()),
-                     b.defined() ? shape_str(b.shape()) : "none", detail::size2_str(stride),
-                     detail::size2_str(padding));
+  return fmt::format("x shape {}, w shape {}, b shape {}, stride {}, padding {}", shape_str(x),
+                     shape_str(w.shape()), b.defined() ? shape_str(b.shape()) : "none",
+                     detail::size2_str(stride), detail::size2_str(padding));
 }
 
-Window2d conv2d_window(const char* op, const Variable& x, const Variable& w, const Variable& b,
-                       Size2 stride, Size2 padding) {
+Window2d conv2d_window(const char* op, const Shape& x, Dtype dtype, const Variable& w,
+                       const Variable& b, Size2 stride, Size2 padding) {
   auto context = [&] { return conv2d_context(x, w, b, stride, padding); };
-  check_same_dtype(op, "x", x.value(), "w", w.value());
+  check_same_dtype(op, "x", dtype, "w", w.dtype());
   if (b.defined()) check_same_dtype(op, "w", w.value(), "b", b.value());
   const Shape& ws = w.shape();
   if (ws.size() != 4)
     throw ShapeError(fmt::format("{}: expected a 4-D w [O, C, KH, KW] ({})", op, context()));
-  const Window2d win = window2d(op, x.shape(), Size2(ws[2], ws[3]), stride, padding, context);
+  const Window2d win = window2d(op, x, Size2(ws[2], ws[3]), stride, padding, context);
   if (ws[1] != win.c)
     throw ShapeError(
         fmt::format("{}: x has {} channels, w takes {} ({})", op, win.c, ws[1], context()));
@@ -140,7 +139,7 @@ Window2d conv2d_window(const char* op, const Variable& x, const Variable& w, con
 
 Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 stride,
                 Size2 padding) {
-  const Window2d win = detail::conv2d_window("conv2d", x, w, b, stride, padding);
+  const Window2d win = detail::conv2d_window("conv2d", x.shape(), x.dtype(), w, b, stride, padding);
   const std::size_t o_count = w.shape()[0];
   const Shape out_shape{win.n, o_count, win.oh, win.ow};
   const std::size_t hw = win.oh * win.ow, k = win.c * win.kernel.h * win.kernel.w;
@@ -187,8 +186,8 @@ Variable conv2d(const Variable& x, const Variable& w, const Variable& b, Size2 s
           using T = detail::value_t<decltype(gv)>;
           if constexpr (std::is_same_v<T, float>)
             if (detail::dnnl_conv2d_takes(win, o_count))
-              return detail::dnnl_conv2d_gradients(win, o_count, x_stamp, {gv.data(), {}}, in,
-                                                   has_bias);
+              return detail::dnnl_conv2d_gradients(win, o_count, x_stamp, {gv.data(), {}}, in[0],
+                                                   in[1], has_bias ? &in[2] : nullptr);
           const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
           // A fresh dx is zeroed an image at a time, just before col2im adds onto it (in cache).
           bool dx_fresh = false;

@@ -198,7 +198,7 @@ struct Context {
     bool kept = false;
   };
   std::vector<KeptX> kept_x;  // by chunk
-  std::map<std::array<std::size_t, 13>, std::unique_ptr<Plan>> plans;
+  std::map<std::array<std::size_t, 14>, std::unique_ptr<Plan>> plans;
 };
 
 Context& context() {
@@ -211,13 +211,23 @@ struct Descs {
   Dims strides, pad_l, pad_r;
 };
 
-Descs descs(const Window2d& win, std::size_t o, bool bias, tag x_tag, tag w_tag, tag b_tag) {
+// The layout tag of Blocked's block.
+tag blocked_tag(std::size_t block) {
+  return block == 16 ? tag::nChw16c : block == 8 ? tag::nChw8c : tag::nchw;
+}
+
+// The operands' descriptions: for the kernels to choose (`plain` false), or as slope holds them
+// (x and dx in Blocked's layout `x_block`, y and g NCHW, w OIHW).
+Descs descs(const Window2d& win, std::size_t o, bool bias, bool plain, std::size_t x_block = 1) {
   const auto f32 = memory::data_type::f32;
+  const auto x_tag = plain ? blocked_tag(x_block) : tag::any;
   Descs d;
   d.x = memory::desc({dim(win.n), dim(win.c), dim(win.h), dim(win.w)}, f32, x_tag);
-  d.w = memory::desc({dim(o), dim(win.c), dim(win.kernel.h), dim(win.kernel.w)}, f32, w_tag);
-  if (bias) d.b = memory::desc({dim(o)}, f32, b_tag);
-  d.y = memory::desc({dim(win.n), dim(o), dim(win.oh), dim(win.ow)}, f32, x_tag);
+  d.w = memory::desc({dim(o), dim(win.c), dim(win.kernel.h), dim(win.kernel.w)}, f32,
+                     plain ? tag::oihw : tag::any);
+  if (bias) d.b = memory::desc({dim(o)}, f32, plain ? tag::x : tag::any);
+  d.y = memory::desc({dim(win.n), dim(o), dim(win.oh), dim(win.ow)}, f32,
+                     plain ? tag::nchw : tag::any);
   d.strides = {dim(win.stride.h), dim(win.stride.w)};
   d.pad_l = {dim(win.padding.h), dim(win.padding.w)};
   d.pad_r = {end_padding(win.h, win.oh, win.kernel.h, win.stride.h, win.padding.h),
@@ -226,18 +236,18 @@ Descs descs(const Window2d& win, std::size_t o, bool bias, tag x_tag, tag w_tag,
 }
 
 // The primitives are made for the threads OpenMP would give them (a chunk's: 1), so that count is
-// part of a plan's key.
-Plan& plan_for(const Window2d& win, std::size_t o, bool bias) {
+// part of a plan's key; so is x's layout, which its operands are bound to.
+Plan& plan_for(const Window2d& win, std::size_t o, bool bias, std::size_t x_block) {
   Context& c = context();
   const auto threads = static_cast<std::size_t>(omp_get_max_threads());
-  const std::array<std::size_t, 13> key{
+  const std::array<std::size_t, 14> key{
       win.n,        win.c,        win.h,         win.w,         o,    win.kernel.h, win.kernel.w,
-      win.stride.h, win.stride.w, win.padding.h, win.padding.w, bias, threads};
+      win.stride.h, win.stride.w, win.padding.h, win.padding.w, bias, threads,      x_block};
   std::unique_ptr<Plan>& slot = c.plans[key];
   if (slot) return *slot;
   auto p = std::make_unique<Plan>();
-  const Descs any = descs(win, o, bias, tag::any, tag::any, tag::any);
-  const Descs plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
+  const Descs any = descs(win, o, bias, false);
+  const Descs plain = descs(win, o, bias, true, x_block);
   // NOTE: direct, never Winograd (which oneDNN's "auto" may pick): its transforms round
   // differently from the sums conv2d is documented to compute.
   p->forward_pd = dnnl::convolution_forward::primitive_desc(
@@ -344,13 +354,14 @@ void run_forward(Plan& p, const Chunk& ch, const Chunks& chunks, const float* x,
 // The forward over every chunk: `run(plan, chunk, stamp)` runs one. Returns the stamp the
 // backward passes back (0: x was read in place, nothing kept).
 template <class Run>
-std::uint64_t forward_chunks(const Window2d& win, std::size_t o, bool bias, Run&& run) {
+std::uint64_t forward_chunks(const Window2d& win, std::size_t o, bool bias, std::size_t x_block,
+                             Run&& run) {
   const int threads = blas_threads();
   const Chunks chunks = chunks_of(win, o, threads);
   const std::uint64_t stamp = next_stamp++;
   std::atomic<bool> kept{false};
   for_chunks(win, chunks, threads, [&](const Chunk& ch, int) {
-    Plan& p = plan_for(ch.win, o, bias);
+    Plan& p = plan_for(ch.win, o, bias, x_block);
     run(p, ch, chunks, stamp);
     if (p.x.reorder) kept = true;
   });
@@ -358,11 +369,12 @@ std::uint64_t forward_chunks(const Window2d& win, std::size_t o, bool bias, Run&
 }
 
 // The backward's primitives for dx and for dw, each made on its first use.
-void make_backward(Plan& p, const Window2d& win, std::size_t o, bool bias, bool dx, bool dw) {
+void make_backward(Plan& p, const Window2d& win, std::size_t o, bool bias, std::size_t x_block,
+                   bool dx, bool dw) {
   if ((!dx || p.backward_data_ready) && (!dw || p.backward_weights_ready)) return;
   Context& c = context();
-  const Descs any = descs(win, o, bias, tag::any, tag::any, tag::any);
-  const Descs plain = descs(win, o, bias, tag::nchw, tag::oihw, tag::x);
+  const Descs any = descs(win, o, bias, false);
+  const Descs plain = descs(win, o, bias, true, x_block);
   if (dx && !p.backward_data_ready) {
     dnnl::convolution_backward_data::primitive_desc pd(
         dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any.x, any.w,
@@ -457,7 +469,7 @@ bool dnnl_conv2d_takes(const Window2d& win, std::size_t o) {
 
 std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
                                   const float* w, const float* b, float* y) {
-  return forward_chunks(win, o, b != nullptr,
+  return forward_chunks(win, o, b != nullptr, 1,
                         [&](Plan& p, const Chunk& ch, const Chunks& chunks, std::uint64_t stamp) {
                           float* yc = y + ch.first * o * win.oh * win.ow;
                           run_forward(p, ch, chunks, x, w, b, p.y.out(yc, context().buffers), true,
@@ -466,9 +478,10 @@ std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const floa
 }
 
 std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const float* x,
-                                     const float* w, const float* b, const Consumer& consume) {
+                                     std::size_t x_block, const float* w, const float* b,
+                                     const Consumer& consume) {
   return forward_chunks(
-      win, o, b != nullptr,
+      win, o, b != nullptr, x_block,
       [&](Plan& p, const Chunk& ch, const Chunks& chunks, std::uint64_t stamp) {
         Buffers& buffers = context().buffers;
         const memory::desc& d = p.y.inner.get_desc();
@@ -487,8 +500,9 @@ std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const f
       });
 }
 
-void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
-                          const float* w, const GradSource& g, float* dx, float* dw, float* db) {
+void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::size_t x_block,
+                          std::uint64_t x_stamp, const float* w, const GradSource& g, float* dx,
+                          float* dw, float* db) {
   const bool bias = db != nullptr;
   const int threads = blas_threads();
   const Chunks chunks = chunks_of(win, o, threads);
@@ -496,8 +510,8 @@ void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, st
   const std::size_t w_size = o * win.c * win.kernel.h * win.kernel.w;
   std::vector<Sums> sums(static_cast<std::size_t>(threads));
   for_chunks(win, chunks, threads, [&](const Chunk& ch, int thread) {
-    Plan& p = plan_for(ch.win, o, bias);
-    make_backward(p, ch.win, o, bias, dx != nullptr, dw != nullptr);
+    Plan& p = plan_for(ch.win, o, bias, x_block);
+    make_backward(p, ch.win, o, bias, x_block, dx != nullptr, dw != nullptr);
     Context& c = context();
     dnnl::stream& s = c.stream;
     const GradMemories gm = grad_memories(p, ch, o, g, dx != nullptr, dw != nullptr);
@@ -562,34 +576,42 @@ std::uint64_t dnnl_conv2d_forward(const Window2d&, std::size_t, const float*, co
                                   const float*, float*) {
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
-std::uint64_t dnnl_conv2d_forward_to(const Window2d&, std::size_t, const float*, const float*,
-                                     const float*, const Consumer&) {
+std::uint64_t dnnl_conv2d_forward_to(const Window2d&, std::size_t, const float*, std::size_t,
+                                     const float*, const float*, const Consumer&) {
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
-void dnnl_conv2d_backward(const Window2d&, std::size_t, const float*, std::uint64_t, const float*,
-                          const GradSource&, float*, float*, float*) {
+void dnnl_conv2d_backward(const Window2d&, std::size_t, const float*, std::size_t, std::uint64_t,
+                          const float*, const GradSource&, float*, float*, float*) {
   throw std::logic_error("conv2d: slope was built without oneDNN");
 }
 #endif
 
 // NOTE: oneDNN writes its results, so a gradient that holds a sum already gets them through
 // scratch.
-void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, std::uint64_t x_stamp,
-                           const GradSource& g, Inputs& in, bool has_bias) {
-  const bool need_x = in[0].requires_grad(), need_w = in[1].requires_grad();
-  const bool need_b = has_bias && in[2].requires_grad();
-  bool dx_fresh = false, dw_fresh = false;
-  float* dx = need_x ? in[0].grad_slot(&dx_fresh).data<float>() : nullptr;
-  float* dw = need_w ? in[1].grad_slot(&dw_fresh).data<float>() : nullptr;
-  float* dx_to = need_x && !dx_fresh ? scratch<float, 2>(in[0].size()) : dx;
-  float* dw_to = need_b && !need_w ? scratch<float, 3>(in[1].size()) : dw;
-  if (need_w && !dw_fresh) dw_to = scratch<float, 3>(in[1].size());
+void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, const float* x, std::size_t x_block,
+                           std::uint64_t x_stamp, const GradSource& g, float* dx, const Variable& w,
+                           const Variable* b) {
+  const bool need_w = w.requires_grad(), need_b = b && b->requires_grad();
+  bool dw_fresh = false;
+  float* dw = need_w ? w.grad_slot(&dw_fresh).data<float>() : nullptr;
+  float* dw_to = need_b && !need_w ? scratch<float, 3>(w.size()) : dw;
+  if (need_w && !dw_fresh) dw_to = scratch<float, 3>(w.size());
   float* db = need_b ? scratch<float, 4>(o) : nullptr;
-  dnnl_conv2d_backward(win, o, in[0].value().data<float>(), x_stamp, in[1].value().data<float>(), g,
-                       dx_to, dw_to, db);
-  if (need_x && !dx_fresh) add_to(dx, dx_to, in[0].size());
-  if (need_w && !dw_fresh) add_to(dw, dw_to, in[1].size());
-  if (need_b) write_or_add_grad<float>(in[2], [db](std::size_t i) { return db[i]; });
+  if (!dx && !dw_to) return;
+  dnnl_conv2d_backward(win, o, x, x_block, x_stamp, w.value().data<float>(), g, dx, dw_to, db);
+  if (need_w && !dw_fresh) add_to(dw, dw_to, w.size());
+  if (need_b) write_or_add_grad<float>(*b, [db](std::size_t i) { return db[i]; });
+}
+
+void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, std::uint64_t x_stamp,
+                           const GradSource& g, const Variable& x, const Variable& w,
+                           const Variable* b) {
+  const bool need_x = x.requires_grad();
+  bool dx_fresh = false;
+  float* dx = need_x ? x.grad_slot(&dx_fresh).data<float>() : nullptr;
+  float* dx_to = need_x && !dx_fresh ? scratch<float, 2>(x.size()) : dx;
+  dnnl_conv2d_gradients(win, o, x.value().data<float>(), 1, x_stamp, g, dx_to, w, b);
+  if (need_x && !dx_fresh) add_to(dx, dx_to, x.size());
 }
 
 }  // namespace slope::detail

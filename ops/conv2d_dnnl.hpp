@@ -32,28 +32,32 @@ struct ConvChunks {
 /// enough images (balanced: a thread's images differ from another's by at most its chunk count).
 ConvChunks dnnl_conv2d_chunks(std::size_t n, std::size_t image_bytes, int threads);
 
-/// y [N, O, HO, WO] = conv2d(x, w) + b; b may be null. Returns a stamp for the backward: until the
-/// next forward, it reuses this call's copy of x in the kernel's layout (0: nothing kept).
-std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
-                                  const float* w, const float* b, float* y);
 /// An activation [N, C, H, W] in the layout a oneDNN kernel reads or writes: nChw{block}c, element
 /// (n, c, h, w) at (((n ceil(C / block) + c / block) H + h) W + w) block + c % block; block 1 is
-/// NCHW. C is a multiple of the block (no padded channels).
+/// NCHW. C is a multiple of the block (no padded channels), so an image takes C H W elements in
+/// any of them.
 struct Blocked {
   float* data = nullptr;
   std::size_t block = 1;
 };
 
+/// y [N, O, HO, WO] = conv2d(x, w) + b (all NCHW); b may be null. Returns a stamp for the backward:
+/// until the next forward, it reuses this call's copy of x in the kernel's layout (0: nothing
+/// kept).
+std::uint64_t dnnl_conv2d_forward(const Window2d& win, std::size_t o, const float* x,
+                                  const float* w, const float* b, float* y);
+
 /// Takes images [first, first + count) of y (or g) in a kernel's layout: called once per chunk of
 /// the batch, from several threads at once (each chunk's from the thread that ran its kernel).
 using Consumer = std::function<void(Blocked y, std::size_t first, std::size_t count)>;
 
-/// The forward, handing y [N, O, HO, WO] to `consume` chunk by chunk in the layout the kernel
-/// wrote it in (no reorder to NCHW; NCHW when that layout is not nChw{8,16}c). A chunk's y lives
-/// in the thread's buffer until its next chunk: `consume` reads it, copies what it needs. Returns
-/// as the above.
+/// The forward of x in Blocked's layout `x_block`, handing y [N, O, HO, WO] to `consume` chunk by
+/// chunk in the layout the kernel wrote it in (no reorder to NCHW; NCHW when that layout is not
+/// nChw{8,16}c). A chunk's y lives in the thread's buffer until its next chunk: `consume` reads
+/// it, copies what it needs. Returns as the above.
 std::uint64_t dnnl_conv2d_forward_to(const Window2d& win, std::size_t o, const float* x,
-                                     const float* w, const float* b, const Consumer& consume);
+                                     std::size_t x_block, const float* w, const float* b,
+                                     const Consumer& consume);
 
 /// Where the backward's g [N, O, HO, WO] comes from: slope's NCHW buffer `plain`, or else
 /// `write`, which fills a chunk's buffer in the layout the kernels read (every element).
@@ -62,14 +66,22 @@ struct GradSource {
   Consumer write;
 };
 
-/// The gradients for g [N, O, HO, WO], written, not added: dx [N, C, H, W] (null: not wanted),
-/// dw [O, C, KH, KW] and db [O] (dw null: neither; db null: no bias). `x_stamp`: the forward's.
-void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::uint64_t x_stamp,
-                          const float* w, const GradSource& g, float* dx, float* dw, float* db);
+/// The gradients for g [N, O, HO, WO], written, not added: dx [N, C, H, W] (null: not wanted; in
+/// x's layout `x_block`), dw [O, C, KH, KW] and db [O] (dw null: neither; db null: no bias).
+/// `x_stamp`: the forward's.
+void dnnl_conv2d_backward(const Window2d& win, std::size_t o, const float* x, std::size_t x_block,
+                          std::uint64_t x_stamp, const float* w, const GradSource& g, float* dx,
+                          float* dw, float* db);
 
-/// conv2d's float32 backward into the gradients of in = {x, w[, b]} (those that require one): a
-/// fresh gradient is written directly, one that holds a sum gets the result added.
+/// conv2d's float32 backward into dx (written, in x's layout `x_block`; null: not wanted) and the
+/// gradients of w and b (null: no bias) that require one: a fresh gradient is written directly,
+/// one that holds a sum gets the result added.
+void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, const float* x, std::size_t x_block,
+                           std::uint64_t x_stamp, const GradSource& g, float* dx, const Variable& w,
+                           const Variable* b);
+/// The same for an x that is a Variable (NCHW), into its gradient if it requires one.
 void dnnl_conv2d_gradients(const Window2d& win, std::size_t o, std::uint64_t x_stamp,
-                           const GradSource& g, Inputs& in, bool has_bias);
+                           const GradSource& g, const Variable& x, const Variable& w,
+                           const Variable* b);
 
 }  // namespace slope::detail

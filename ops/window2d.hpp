@@ -59,12 +59,12 @@ Window2d window2d(const char* op, const Shape& x, Size2 kernel, Size2 stride, Si
 }
 
 /// Every shape and attribute of a conv2d call, for the end of its error messages (conv2d.cpp).
-std::string conv2d_context(const Variable& x, const Variable& w, const Variable& b, Size2 stride,
+std::string conv2d_context(const Shape& x, const Variable& w, const Variable& b, Size2 stride,
                            Size2 padding);
 /// conv2d's checks (ops/conv.hpp's), messages starting with `op`: the window of w over x [N, C, H,
-/// W], w [O, C, KH, KW], b [O] or null (conv2d.cpp).
-Window2d conv2d_window(const char* op, const Variable& x, const Variable& w, const Variable& b,
-                       Size2 stride, Size2 padding);
+/// W] of element type `dtype`, w [O, C, KH, KW], b [O] or null (conv2d.cpp).
+Window2d conv2d_window(const char* op, const Shape& x, Dtype dtype, const Variable& w,
+                       const Variable& b, Size2 stride, Size2 padding);
 
 /// The first index i of [0, n_out) whose window start i s - p + k is >= 0, and one past the last
 /// whose start is < extent: the outputs that tap input row (or column) i s - p + k.

@@ -97,6 +97,40 @@ BOOST_AUTO_TEST_CASE(sequential_runs_conv_relu_pool_as_one_op_with_the_same_resu
   BOOST_TEST(test::close(db, conv->bias().grad().to_vector(), 0.0));
 }
 
+// Consecutive blocks run as one node, with the layers' values and gradients; a block whose
+// channels do not follow on from the last one's is its own layer's to name.
+BOOST_AUTO_TEST_CASE(sequential_runs_consecutive_blocks_as_one_node) {
+  nn::manual_seed(8);
+  auto c1 = std::make_shared<nn::Conv2d>(3, 16, 3, 1, 1);
+  auto c2 = std::make_shared<nn::Conv2d>(16, 8, 3, 1, 1);
+  const auto relu = std::make_shared<nn::ReLU>();
+  const auto pool = std::make_shared<nn::MaxPool2d>(2);
+  nn::Sequential net{c1, relu, pool, c2, relu, pool};
+  const Tensor x = randn({2, 3, 12, 12}, 9, Dtype::float32),
+               g = randn({2, 8, 3, 3}, 10, Dtype::float32);
+  Variable fused = net(Variable(x));
+#if SLOPE_TEST_WITH_DNNL
+  BOOST_TEST(std::string(fused.op()) == "conv2d_relu_max_pool2d");
+  BOOST_TEST(fused.node()->inputs.size() == 5u);  // x and both layers' weights and biases
+#endif
+  fused.backward(g);
+  std::vector<Tensor> grads;
+  for (const Variable& p : net.parameters()) grads.push_back(p.grad());
+  net.zero_grad();
+  Variable apart = (*pool)((*relu)(c2->forward((*pool)((*relu)(c1->forward(Variable(x)))))));
+  apart.backward(g);
+  BOOST_TEST(test::close(fused.value(), apart.value().to_vector(), 0.0));
+  const std::vector<Variable> params = net.parameters();
+  BOOST_TEST_REQUIRE(params.size() == grads.size());
+  for (std::size_t i = 0; i < params.size(); ++i)
+    BOOST_TEST(test::close(grads[i], params[i].grad().to_vector(), 0.0));
+  nn::Sequential mismatched{c1,   relu, pool, std::make_shared<nn::Conv2d>(8, 4, 3, 1, 1),
+                            relu, pool};
+  BOOST_CHECK_EXCEPTION(
+      mismatched(Variable(x)), ShapeError,
+      mentions("Conv2d(8, 4, kernel (3, 3)", "expected x of shape (N, 8, H, W)", "(2, 16, 6, 6)"));
+}
+
 BOOST_AUTO_TEST_CASE(a_small_cnn_names_its_parameters_and_trains) {
   nn::manual_seed(3);
   nn::Sequential net{std::make_shared<nn::Conv2d>(1, 4, 3, 1, 1), std::make_shared<nn::ReLU>(),

@@ -459,6 +459,95 @@ BOOST_AUTO_TEST_CASE(fused_float32_matches_the_three_ops_bit_for_bit) {
   }
 }
 
+// A run of blocks as one node (between the blocks the activations and their gradients stay in
+// the kernels' layouts) against each block as the three ops, bit for bit: y and every gradient,
+// written fresh and then added to, on 2 and 1 threads. x holds a NaN; some parameters want no
+// gradient, so that a block's dx is wanted or not.
+BOOST_AUTO_TEST_CASE(fused_run_matches_the_three_ops_bit_for_bit) {
+  struct Block {
+    Shape w;
+    bool bias, grad;
+  };
+  struct Case {
+    Shape x;
+    std::vector<Block> blocks;
+    bool x_grad;
+  };
+  const std::vector<Case> cases{
+      // the example's two blocks in several chunks, each block's its own
+      {{21, 1, 28, 28}, {{{32, 1, 3, 3}, true, true}, {{64, 32, 3, 3}, true, true}}, false},
+      // three blocks, x's gradient, layouts of 16, 8 and (5 channels) NCHW
+      {{3, 8, 16, 16},
+       {{{16, 8, 3, 3}, true, true}, {{8, 16, 3, 3}, false, true}, {{5, 8, 3, 3}, true, true}},
+       true},
+      // nothing before the second block wants a gradient: no dx for it
+      {{4, 3, 12, 12}, {{{16, 3, 3, 3}, true, false}, {{16, 16, 3, 3}, true, true}}, false},
+      // nothing in the last block wants one, but the first does
+      {{4, 3, 12, 12}, {{{16, 3, 3, 3}, true, true}, {{16, 16, 3, 3}, false, false}}, true}};
+  for (const Case& k : cases) {
+    Tensor x = randn(k.x, 41, Dtype::float32);
+    x.set_flat(2 * k.x[3] + 3, std::numeric_limits<double>::quiet_NaN());
+    std::vector<Tensor> ws, bs;
+    for (std::size_t i = 0; i < k.blocks.size(); ++i) {
+      ws.push_back(randn(k.blocks[i].w, 42 + i, Dtype::float32));
+      bs.push_back(randn({k.blocks[i].w[0]}, 52 + i, Dtype::float32));
+    }
+    struct Result {
+      Tensor y;
+      std::vector<Tensor> grads;
+    };
+    auto run = [&](bool fused) {
+      Variable xv(x, k.x_grad);
+      std::vector<ConvReluPool> blocks;
+      for (std::size_t i = 0; i < k.blocks.size(); ++i)
+        blocks.push_back({Variable(ws[i], k.blocks[i].grad),
+                          k.blocks[i].bias ? Variable(bs[i], k.blocks[i].grad) : Variable(), 1, 1,
+                          2});
+      Variable y = xv;
+      if (fused) {
+        y = conv2d_relu_max_pool2d(xv, blocks);
+#if SLOPE_TEST_WITH_DNNL
+        BOOST_TEST(std::string(y.op()) == "conv2d_relu_max_pool2d");
+        BOOST_TEST(y.node()->inputs[0].node() == xv.node());  // one node, from x
+#endif
+      } else {
+        for (const ConvReluPool& b : blocks)
+          y = max_pool2d(relu(conv2d(y, b.w, b.b, b.stride, b.padding)), b.pool);
+      }
+      Result r{y.value(), {}};
+      for (std::uint64_t seed : {44, 45}) {  // the second backward adds to the first's gradients
+        y.backward(randn(y.shape(), seed, Dtype::float32), {/*retain_graph=*/true});
+        if (k.x_grad) r.grads.push_back(xv.grad());
+        for (const ConvReluPool& b : blocks)
+          for (const Variable* v : {&b.w, &b.b})
+            if (v->defined() && v->requires_grad()) r.grads.push_back(v->grad());
+      }
+      return r;
+    };
+    const Threads threads(1);
+    for (int n : {2, 1}) {  // the chunks follow the threads, the same for both
+      threads.set(n);
+      const Result f = run(true), t = run(false);
+      same(f.y, t.y);
+      BOOST_TEST_REQUIRE(f.grads.size() == t.grads.size());
+      BOOST_TEST(!f.grads.empty());
+      for (std::size_t i = 0; i < f.grads.size(); ++i) same(f.grads[i], t.grads[i]);
+    }
+  }
+}
+
+// A run whose blocks are not all fused (a 3x3 pool) takes them one by one, with the same results.
+BOOST_AUTO_TEST_CASE(a_run_with_a_block_that_is_not_fused_takes_them_one_by_one) {
+  const Tensor x = randn({2, 3, 12, 12}, 61, Dtype::float32);
+  Variable w1(randn({16, 3, 3, 3}, 62, Dtype::float32), true),
+      w2(randn({8, 16, 3, 3}, 63, Dtype::float32), true);
+  Variable y =
+      conv2d_relu_max_pool2d(Variable(x), {{w1, Variable(), 1, 1, 3}, {w2, Variable(), 1, 1, 2}});
+  BOOST_TEST((y.shape() == Shape{2, 8, 2, 2}));
+  const Variable h = max_pool2d(relu(conv2d(Variable(x), w1, Variable(), 1, 1)), 3);
+  same(y.value(), max_pool2d(relu(conv2d(h, w2, Variable(), 1, 1)), 2).value());
+}
+
 // Branch recording (the gradient checker) and float64 take the three ops.
 BOOST_AUTO_TEST_CASE(recording_and_float64_take_the_three_ops) {
   Variable x(randn({2, 2, 6, 6}, 36), true), w(randn({3, 2, 3, 3}, 37), true);
@@ -517,6 +606,17 @@ BOOST_AUTO_TEST_CASE(conv2d_relu_max_pool2d_names_itself_and_every_shape) {
                                  "pool (5, 5) over conv2d's output (2, 4, 4, 4)"));
   BOOST_CHECK_EXCEPTION(conv2d_relu_max_pool2d(x, w3, Variable(), 0, 0, 2), ValueError,
                         mentions("conv2d_relu_max_pool2d: the stride must be at least 1"));
+}
+
+BOOST_AUTO_TEST_CASE(a_run_names_the_block_at_fault) {
+  Variable x(randn({2, 3, 8, 8}, 1, Dtype::float32)), w1(randn({4, 3, 3, 3}, 2, Dtype::float32)),
+      w2(randn({5, 3, 3, 3}, 3, Dtype::float32));
+  BOOST_CHECK_EXCEPTION(
+      conv2d_relu_max_pool2d(x, {{w1, Variable(), 1, 1, 2}, {w2, Variable(), 1, 1, 2}}), ShapeError,
+      mentions("conv2d_relu_max_pool2d (block 2 of 2): x has 4 channels, w takes 3",
+               "x shape (2, 4, 4, 4), w shape (5, 3, 3, 3)"));
+  BOOST_CHECK_EXCEPTION(conv2d_relu_max_pool2d(x, std::vector<ConvReluPool>{}), ValueError,
+                        mentions("conv2d_relu_max_pool2d: no blocks", "x shape (2, 3, 8, 8)"));
 }
 
 BOOST_AUTO_TEST_CASE(pools_name_the_shape_and_the_window) {
