@@ -40,8 +40,8 @@ Runner torch_conv_layer(const ConvLayerWork& w);
 /// oneDNN im2col's BLAS products), alone, on buffers already in their layouts.
 Runner floor_conv_layer(const ConvLayerWork& w);
 
-/// `fused`: each conv -> relu -> pool as conv2d_relu_max_pool2d (as nn::Sequential runs the
-/// example), else as the three ops.
+/// `fused`: both conv -> relu -> pool blocks as one run of conv2d_relu_max_pool2d (as
+/// nn::Sequential runs the example), else each as the three ops.
 Runner slope_cnn_step(const CnnWork& w, bool fused = true);
 Runner torch_cnn_step(const CnnWork& w);
 /// The kernels of slope's CNN step (both convolutions' and the linear layers' products).
