@@ -30,9 +30,9 @@ namespace {
 using namespace slope;
 
 // Defaults. Epochs: 15 is what the 15-minute budget holds (about 47 s an epoch on 2 idle AMD EPYC
-// cores, 8.3 s on 2 Intel Xeon cores with OMP_WAIT_POLICY=PASSIVE, 11.2 s without; 2 BLAS threads). On
-// the validation split (5,000 training rows, seed 0) accuracy rose to 0.920 at epoch 6, 0.926 at 8
-// and stayed 0.923-0.928 from there (0.9282 at 15, best 0.9284 at 13): more epochs would gain
+// cores, 8.3 s on 2 Intel Xeon cores with OMP_WAIT_POLICY=PASSIVE, 11.2 s without; 2 BLAS threads).
+// On the validation split (5,000 training rows, seed 0) accuracy rose to 0.920 at epoch 6, 0.926 at
+// 8 and stayed 0.923-0.928 from there (0.9282 at 15, best 0.9284 at 13): more epochs would gain
 // little. Adam 2e-3 (cosine), batch 128, dropout 0.4 were not swept: the shared machine left no
 // time for probes; the test set was never consulted for any of them.
 constexpr std::size_t kDefaultEpochs = 15;
