@@ -256,13 +256,6 @@ Variable fused_run(const Variable& x, const std::vector<ConvReluPool>& blocks,
     input_block = settle_layout(st);
     input = st.out->data();
   }
-  // the replay's blocks: their Variables come from its inputs
-  std::vector<ConvReluPool> attributes = blocks;
-  std::vector<bool> biased;
-  for (ConvReluPool& a : attributes) {
-    biased.push_back(a.b.defined());
-    a.w = a.b = Variable();
-  }
   return make_node(
       kOp, Tensor(std::move(result)), std::move(inputs),
       // why hand-written: the point of the op (one pass between the kernels, in their layout).
@@ -301,12 +294,14 @@ Variable fused_run(const Variable& x, const std::vector<ConvReluPool>& blocks,
           g_block = st.x_block;
         }
       },
-      [attributes = std::move(attributes), biased = std::move(biased)](const Inputs& in) {
-        std::vector<ConvReluPool> again = attributes;
+      // the replay: the blocks' attributes, their Variables from its inputs (the node holds
+      // the same ones, so keeping them here keeps nothing more alive)
+      [blocks](const Inputs& in) {
+        std::vector<ConvReluPool> again = blocks;
         std::size_t at = 1;
-        for (std::size_t k = 0; k < again.size(); ++k) {
-          again[k].w = in[at++];
-          if (biased[k]) again[k].b = in[at++];
+        for (ConvReluPool& k : again) {
+          k.w = in[at++];
+          if (k.b.defined()) k.b = in[at++];
         }
         return conv2d_relu_max_pool2d(in[0], again);
       });
